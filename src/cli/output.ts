@@ -1,0 +1,103 @@
+// Everything mdctl prints goes through here: data on stdout, messages on stderr, colour and spinner policy.
+import type { ChalkInstance } from 'chalk';
+import type { Ora } from 'ora';
+
+export interface OutputOptions {
+  json?: boolean;
+  yaml?: boolean;
+  quiet?: boolean;
+  color?: boolean;
+  debug?: boolean;
+}
+
+export interface Spinner {
+  succeed(text?: string): void;
+  fail(text?: string): void;
+  stop(): void;
+}
+
+const NO_SPINNER: Spinner = { succeed() {}, fail() {}, stop() {} };
+
+export class Output {
+  readonly json: boolean;
+  readonly yaml: boolean;
+  readonly quiet: boolean;
+  readonly debugging: boolean;
+  readonly colorEnabled: boolean;
+  private chalkInstance: ChalkInstance | undefined;
+
+  constructor(
+    options: OutputOptions,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly stdout: NodeJS.WriteStream = process.stdout,
+    private readonly stderr: NodeJS.WriteStream = process.stderr,
+  ) {
+    this.json = options.json === true;
+    this.yaml = options.yaml === true && !this.json;
+    this.quiet = options.quiet === true;
+    this.debugging = options.debug === true;
+    this.colorEnabled =
+      options.color !== false &&
+      this.stdout.isTTY === true &&
+      this.env.NO_COLOR === undefined &&
+      this.env.TERM !== 'dumb';
+  }
+
+  /** Whether stdout carries machine-readable data (JSON or YAML) only. */
+  get structured(): boolean {
+    return this.json || this.yaml;
+  }
+
+  /** chalk, loaded on first use, with colour off where the policy says so. */
+  async chalk(): Promise<ChalkInstance> {
+    if (this.chalkInstance === undefined) {
+      const { Chalk } = await import('chalk');
+      this.chalkInstance = new Chalk({ level: this.colorEnabled ? 1 : 0 });
+    }
+    return this.chalkInstance;
+  }
+
+  /** Raw text on stdout, newline added when missing. */
+  data(text: string): void {
+    this.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /** A value on stdout as JSON, or YAML with --yaml. */
+  async value(value: unknown): Promise<void> {
+    if (this.yaml) {
+      const { dump } = await import('js-yaml');
+      this.stdout.write(dump(value, { noRefs: true, lineWidth: -1 }));
+      return;
+    }
+    this.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  /** A human message on stderr, unless --quiet. */
+  info(message: string): void {
+    if (!this.quiet) this.stderr.write(`${message}\n`);
+  }
+
+  warn(message: string): void {
+    this.stderr.write(`mdctl: warning: ${message}\n`);
+  }
+
+  error(message: string): void {
+    this.stderr.write(`mdctl: ${message}\n`);
+  }
+
+  debug(message: string): void {
+    if (this.debugging) this.stderr.write(`mdctl: debug: ${message}\n`);
+  }
+
+  /** A spinner on stderr, only on an interactive terminal and never with --json/--yaml/--quiet. */
+  async spinner(text: string): Promise<Spinner> {
+    if (this.structured || this.quiet || this.stderr.isTTY !== true || this.env.CI !== undefined) return NO_SPINNER;
+    const { default: ora } = await import('ora');
+    const spinner: Ora = ora({ text, stream: this.stderr, color: 'cyan', isEnabled: this.colorEnabled }).start();
+    return {
+      succeed: (t) => void spinner.succeed(t),
+      fail: (t) => void spinner.fail(t),
+      stop: () => void spinner.stop(),
+    };
+  }
+}

@@ -1,0 +1,94 @@
+// The command-line contract in one table: commander, --help, completion and the man page test read it.
+
+export interface OptionSpec {
+  /** commander flags, e.g. "--endpoint <url>". */
+  flags: string;
+  description: string;
+  /** Environment variable that supplies the value when the flag is absent. */
+  env?: string;
+  defaultValue?: string | boolean | string[];
+  /** The option may be given more than once; values collect into an array. */
+  repeatable?: boolean;
+  /** Allowed values, checked by commander. */
+  choices?: string[];
+}
+
+export interface CommandSpec {
+  name: string;
+  /** Positional arguments, commander syntax: "[key]", "<shell>". */
+  args?: string;
+  summary: string;
+  options: OptionSpec[];
+}
+
+export const GLOBAL_OPTIONS: OptionSpec[] = [
+  { flags: '--endpoint <url>', description: 'metadata service base URL; skips route discovery', env: 'MDCTL_ENDPOINT' },
+  { flags: '--source <source>', description: 'where metadata comes from: auto, openstack, ec2, configdrive[:DIR]', defaultValue: 'auto' },
+  { flags: '--cache-dir <dir>', description: 'directory of the instance cache', env: 'MDCTL_CACHE_DIR', defaultValue: '/run/mdctl' },
+  { flags: '--state-dir <dir>', description: 'directory of per-instance state', env: 'MDCTL_STATE_DIR', defaultValue: '/var/lib/mdctl' },
+  { flags: '--config <file>', description: 'configuration file', env: 'MDCTL_CONFIG', defaultValue: '/etc/mdctl/config.yaml' },
+  { flags: '--timeout <seconds>', description: 'overall deadline in seconds (default 10; boot: 120)' },
+  { flags: '--json', description: 'print JSON on stdout' },
+  { flags: '--yaml', description: 'print YAML on stdout' },
+  { flags: '-q, --quiet', description: 'print only data and errors' },
+  { flags: '--no-color', description: 'no colour (also NO_COLOR, TERM=dumb)' },
+  { flags: '--debug', description: 'stack traces and request details on stderr' },
+];
+
+const APPLY_OPTIONS: OptionSpec[] = [
+  { flags: '--only <ids>', description: 'comma-separated applier ids to run' },
+  { flags: '--skip <ids>', description: 'comma-separated applier ids not to run' },
+  { flags: '--dry-run', description: 'print the plan, change nothing' },
+  { flags: '--root <dir>', description: 'directory file effects go under', defaultValue: '/' },
+  { flags: '--live', description: 'also change the running system (hostname, routes) when --root is not /' },
+  { flags: '--no-live', description: 'never change the running system' },
+  { flags: '--user <name>', description: 'user whose authorized_keys receive the keys' },
+  { flags: '--applier <module>', description: 'load a plugin applier (ES module); repeatable', repeatable: true },
+];
+
+export const COMMANDS: CommandSpec[] = [
+  { name: 'route', summary: 'show the route to the metadata service', options: [] },
+  {
+    name: 'fetch',
+    summary: 'discover the service, crawl it, normalise and cache the metadata',
+    options: [],
+  },
+  {
+    name: 'get',
+    args: '[key]',
+    summary: 'print one value of the cached document (fetching first if needed)',
+    options: [{ flags: '--refresh', description: 'fetch again before answering' }],
+  },
+  { name: 'apply', summary: 'plan every applier from the cached document and apply the plan', options: APPLY_OPTIONS },
+  { name: 'boot', summary: 'fetch with the boot deadline, then apply; what the boot unit runs', options: APPLY_OPTIONS },
+  {
+    name: 'validate',
+    summary: 'check an image root and the metadata it will get',
+    options: [
+      { flags: '--root <dir>', description: 'image root to check', defaultValue: '/' },
+      { flags: '--fixture <file>', description: 'serve this fixture in-process and check its metadata' },
+    ],
+  },
+  { name: 'doctor', summary: 'walk the path to the metadata service and name the first hop that fails', options: [] },
+  {
+    name: 'serve',
+    summary: 'run the metadata service emulator',
+    options: [
+      { flags: '--fixture <file>', description: 'fixture YAML (default: the bundled dvr3-demo12 instance)' },
+      { flags: '--listen <addr>', description: 'address to listen on; repeatable (default 127.0.0.1)', repeatable: true },
+      { flags: '--port <n>', description: 'port (0 picks a free one)', defaultValue: '8775' },
+      { flags: '--proxy-secret <secret>', description: 'proxy mode: require Neutron\'s signed headers' },
+      { flags: '--faults <file>', description: 'fault injection rules (YAML)' },
+      { flags: '--log <file>', description: 'append one JSON line per request' },
+    ],
+  },
+  {
+    name: 'install',
+    summary: 'put mdctl, its unit, config and man page into an image root',
+    options: [
+      { flags: '--root <dir>', description: 'image root' },
+      { flags: '--dry-run', description: 'say what would be written, write nothing' },
+    ],
+  },
+  { name: 'completion', args: '<shell>', summary: 'print a shell completion script (bash)', options: [] },
+];

@@ -1,0 +1,19 @@
+// Error codes map to the documented exit statuses; quote() keeps hostile values on one line.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Exit, MdctlError, exitStatusOf, quote } from '../../src/core/errors.js';
+
+test('error codes map to the exit statuses of the contract', () => {
+  assert.equal(new MdctlError('ERR_USAGE', 'x').exitStatus, Exit.USAGE);
+  assert.equal(new MdctlError('ERR_TIMEOUT', 'x').exitStatus, Exit.UNREACHABLE);
+  assert.equal(new MdctlError('ERR_FORBIDDEN', 'x').exitStatus, Exit.REJECTED);
+  assert.equal(new MdctlError('ERR_PARTIAL', 'x').exitStatus, Exit.PARTIAL);
+  assert.equal(new MdctlError('ERR_NO_SUCH_KEY', 'x').exitStatus, Exit.FAILURE);
+  assert.equal(exitStatusOf(new Error('boom')), Exit.FAILURE);
+});
+
+test('quote escapes control characters and cuts long values', () => {
+  assert.equal(quote('a\nb'), '"a\\nb"');
+  assert.equal(quote('x'.repeat(100), 10), `"${'x'.repeat(10)}…"`);
+  assert.ok(!quote('a;rm -rf /\r\n').includes('\n'));
+});

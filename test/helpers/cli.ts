@@ -1,0 +1,43 @@
+// Runs the built CLI (bin/mdctl.js) as a real process and collects its status and output.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../../bin/mdctl.js', import.meta.url));
+
+export interface CliResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  env?: NodeJS.ProcessEnv;
+  input?: string;
+  /** Kill the process after this many milliseconds (default 30 s). */
+  timeoutMs?: number;
+  /** Prefix the command, e.g. ['ip', 'netns', 'exec', 'guest']. */
+  wrap?: string[];
+}
+
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const command = [...(options.wrap ?? []), process.execPath, BIN, ...args];
+  const [file, ...rest] = command as [string, ...string[]];
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, rest, {
+      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+    child.on('error', reject);
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
