@@ -1,4 +1,4 @@
-// Runs every compiled test file by explicit name (Node 20 runs nothing for a directory or a quoted glob).
+// Test runner: runs every compiled test file by explicit name (Node 20 runs nothing for a directory or a quoted glob).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
