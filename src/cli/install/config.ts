@@ -1,0 +1,21 @@
+// The commented default /etc/mdctl/config.yaml that `install` puts into an image (every key commented out).
+
+export function defaultConfigText(): string {
+  return [
+    '# /etc/mdctl/config.yaml: configuration of mdctl, the OpenStack metadata client; see mdctl(1).',
+    '# Every key is optional: with everything commented out mdctl uses the defaults shown.',
+    '# `mdctl install` writes this file only when there is none, and never changes it afterwards.',
+    '',
+    '# The user whose ~/.ssh/authorized_keys receives the instance\'s public keys',
+    '# (default: the first login user with uid >= 1000 in /etc/passwd, else root).',
+    '#user: debian',
+    '',
+    '# Plugin appliers: ES modules whose default export is an Applier, run after the built-ins.',
+    '#appliers:',
+    '#  - /usr/local/lib/mdctl/motd.mjs',
+    '',
+    '# Seconds `mdctl boot` keeps trying to reach the metadata service.',
+    '#boot_timeout: 120',
+    '',
+  ].join('\n');
+}
