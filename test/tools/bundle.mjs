@@ -1,0 +1,36 @@
+// Builds dist/mdctl.mjs: the whole CLI and its dependencies in one ESM file that runs on plain Node.
+import { build } from 'esbuild';
+import { chmodSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const outfile = `${root}dist/mdctl.mjs`;
+
+// Bundled from the tsc output, so the lazy `import(`./commands/${name}.js`)` in main.js names real
+// files: esbuild turns that template literal into a table of every dist/cli/commands/*.js.
+await build({
+  entryPoints: [`${root}dist/cli/main.js`],
+  outfile,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  legalComments: 'none',
+  logLevel: 'warning',
+  // CommonJS dependencies (commander) call require() for Node built-ins; ESM has none, so give them one.
+  banner: {
+    js: [
+      '#!/usr/bin/env node',
+      '// mdctl single-file build (npm run bundle): the CLI and its dependencies, no node_modules needed.',
+      "import { createRequire as __mdctlCreateRequire } from 'node:module';",
+      'const require = __mdctlCreateRequire(import.meta.url);',
+    ].join('\n'),
+  },
+  // The build knows it is the single file, and carries the man page so `install` needs nothing else.
+  define: {
+    MDCTL_SINGLE_FILE: 'true',
+    MDCTL_MAN_PAGE: JSON.stringify(readFileSync(`${root}man/mdctl.1`, 'utf8')),
+  },
+});
+chmodSync(outfile, 0o755);
+process.stdout.write(`bundle: wrote ${outfile}\n`);
