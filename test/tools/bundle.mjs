@@ -1,7 +1,8 @@
 // Builds dist/mdctl.mjs: the whole CLI and its dependencies in one ESM file that runs on plain Node.
 import { build } from 'esbuild';
 import { chmodSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import process from 'node:process';
+import { URL, fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const outfile = `${root}dist/mdctl.mjs`;
