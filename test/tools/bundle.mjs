@@ -1,17 +1,19 @@
-// Builds dist/mdctl.mjs: the whole CLI and its dependencies in one ESM file that runs on plain Node.
+// Builds dist/mdctl.mjs (or the file named as the argument): the whole CLI and its dependencies in one ESM file for plain Node.
 import { build } from 'esbuild';
-import { chmodSync, readFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import process from 'node:process';
 import { URL, fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const outfile = `${root}dist/mdctl.mjs`;
+const outfile = resolve(process.argv[2] ?? `${root}dist/mdctl.mjs`);
 
 // Bundled from the tsc output, so the lazy `import(`./commands/${name}.js`)` in main.js names real
 // files: esbuild turns that template literal into a table of every dist/cli/commands/*.js.
-await build({
+const result = await build({
   entryPoints: [`${root}dist/cli/main.js`],
   outfile,
+  write: false,
   bundle: true,
   format: 'esm',
   platform: 'node',
@@ -33,5 +35,10 @@ await build({
     MDCTL_MAN_PAGE: JSON.stringify(readFileSync(`${root}man/mdctl.1`, 'utf8')),
   },
 });
-chmodSync(outfile, 0o755);
+
+// Written under a temp name and renamed, so a build running alongside never leaves half a file.
+const [output] = result.outputFiles;
+const temp = `${outfile}.${process.pid}.tmp`;
+writeFileSync(temp, output.contents, { mode: 0o755 });
+renameSync(temp, outfile);
 process.stdout.write(`bundle: wrote ${outfile}\n`);
