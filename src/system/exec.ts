@@ -1,0 +1,45 @@
+// Runs a program without a shell: an argument array, a timeout, typed errors carrying stderr's first line.
+import { execFile } from 'node:child_process';
+import { MdctlError, quote } from '../core/errors.js';
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+}
+
+export interface ExecOptions {
+  /** Kill the program after this many milliseconds (default 10 s). */
+  timeoutMs?: number;
+}
+
+/** Runs a command given as an argument array; never through a shell. */
+export type Exec = (argv: readonly string[], options?: ExecOptions) => Promise<ExecResult>;
+
+function firstLine(text: string): string {
+  return text.split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
+}
+
+export const exec: Exec = (argv, options = {}) => {
+  const [file, ...args] = argv;
+  if (file === undefined) return Promise.reject(new MdctlError('ERR_EXEC', 'cannot run an empty command'));
+  const shown = quote(argv.join(' '), 120);
+  return new Promise((resolve, reject) => {
+    execFile(
+      file,
+      args,
+      { shell: false, timeout: options.timeoutMs ?? 10_000, killSignal: 'SIGKILL', maxBuffer: 8 * 1024 * 1024, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        if (error === null) {
+          resolve({ stdout, stderr });
+          return;
+        }
+        const failure = error as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
+        let why: string;
+        if (failure.code === 'ENOENT') why = `${quote(file)} is not installed`;
+        else if (failure.killed === true) why = `timed out after ${options.timeoutMs ?? 10_000} ms`;
+        else why = firstLine(stderr) === '' ? `exit status ${String(failure.code)}` : quote(firstLine(stderr), 200);
+        reject(new MdctlError('ERR_EXEC', `${shown} failed: ${why}`, { cause: error }));
+      },
+    );
+  });
+};
