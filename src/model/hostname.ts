@@ -1,0 +1,36 @@
+// Hostname policy (DESIGN.md section 5): RFC 1123 labels, lower-cased, "_" -> "-", short name cut to 63.
+import { MdctlError, quote } from '../core/errors.js';
+
+export interface HostnamePair {
+  /** The first label. */
+  short: string;
+  /** The whole name, e.g. "dvr3-demo12.novalocal" (equal to short when there is no domain). */
+  fqdn: string;
+}
+
+const LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+
+function refuse(value: string, why: string): MdctlError {
+  return new MdctlError('ERR_INVALID_VALUE', `hostname ${quote(value)} refused: ${why}`, {
+    hint: 'only letters, digits, "-", "_" and "." in labels of at most 63 characters, 253 in all',
+  });
+}
+
+/**
+ * The short name and FQDN for a hostname as served. Lower-cases, turns "_" into "-", drops one
+ * trailing dot and cuts a first label over 63 characters (in both names); refuses anything that
+ * is still not a valid RFC 1123 name, naming the value.
+ */
+export function normalizeHostname(value: string): HostnamePair {
+  if (value.length > 253) throw refuse(value, `${value.length} characters, over 253`);
+  if (!/^[A-Za-z0-9._-]+$/.test(value)) throw refuse(value, 'characters other than letters, digits, "-", "_" and "."');
+  const labels = value.toLowerCase().replace(/_/g, '-').replace(/\.$/, '').split('.');
+  const [first, ...rest] = labels as [string, ...string[]];
+  const short = first.slice(0, 63).replace(/-+$/, '');
+  for (const [index, label] of [short, ...rest].entries()) {
+    if (label === '') throw refuse(value, 'empty label');
+    if (label.length > 63) throw refuse(value, `label ${index + 1} is over 63 characters`);
+    if (!LABEL.test(label)) throw refuse(value, `label ${quote(label)} starts or ends with "-"`);
+  }
+  return { short, fqdn: [short, ...rest].join('.') };
+}
