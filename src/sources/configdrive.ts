@@ -1,0 +1,118 @@
+// Reads the OpenStack tree from a mounted config drive, and finds a mounted drive labelled config-2.
+import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { MdctlError, quote } from '../core/errors.js';
+import type { RawMetadata, RawOpenStack } from '../core/raw.js';
+import { parseJsonText } from './status.js';
+import { WANTED_FILES, filesAt, negotiateVersion, type OpenStackFile } from './versions.js';
+
+/** The same cap as a network body. */
+export const MAX_FILE_BYTES = 1024 * 1024;
+/** Nova labels the drive config-2; vfat drives carry the label upper-cased. */
+const LABELS = ['config-2', 'CONFIG-2'];
+
+function errnoOf(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | null)?.code;
+}
+
+/** A regular file's bytes, or null when it does not exist. Symlinks and oversized files are refused. */
+async function readRegular(path: string): Promise<Buffer | null> {
+  let info;
+  try {
+    info = await lstat(path);
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return null;
+    throw new MdctlError('ERR_IO', `config drive file ${quote(path)}: ${errnoOf(error) ?? String(error)}`, { cause: error });
+  }
+  if (!info.isFile()) throw new MdctlError('ERR_BAD_CONTENT', `config drive file ${quote(path)}: not a regular file`);
+  if (info.size > MAX_FILE_BYTES) {
+    throw new MdctlError('ERR_BODY_TOO_LARGE', `config drive file ${quote(path)}: ${info.size} bytes, over the ${MAX_FILE_BYTES}-byte cap`);
+  }
+  return readFile(path);
+}
+
+/** Read `dir/openstack/<version>/...`: the newest version mdctl knows, else `latest`. */
+export async function readConfigDrive(dir: string, log: (message: string) => void = () => {}): Promise<RawMetadata> {
+  const top = join(dir, 'openstack');
+  let entries: string[];
+  try {
+    entries = await readdir(top);
+  } catch (error) {
+    const code = errnoOf(error);
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+      throw new MdctlError('ERR_IO', `config drive ${quote(dir)}: ${code ?? String(error)}`, { cause: error });
+    }
+    const isDirectory = await lstat(dir).then((info) => info.isDirectory(), () => false);
+    if (!isDirectory) throw new MdctlError('ERR_USAGE', `config drive ${quote(dir)}: no such directory`);
+    throw new MdctlError('ERR_INVALID_METADATA', `config drive ${quote(dir)}: no openstack directory in it`);
+  }
+  const version = negotiateVersion(entries, `config drive ${quote(top)}`);
+  log(`config drive ${dir}: OpenStack metadata version ${version}`);
+  const root = join(top, version);
+  const available = new Set(filesAt(version));
+  const wanted = WANTED_FILES.filter((file) => available.has(file));
+  const contents = await Promise.all(wanted.map(async (file) => ({ file, body: await readRegular(join(root, file)) })));
+  const body = (file: OpenStackFile): Buffer | null => contents.find((item) => item.file === file)?.body ?? null;
+  const json = (file: OpenStackFile): unknown => {
+    const bytes = body(file);
+    return bytes === null ? undefined : parseJsonText(bytes, `config drive file ${quote(join(root, file))}`);
+  };
+  if (body('meta_data.json') === null) {
+    throw new MdctlError('ERR_INVALID_METADATA', `config drive ${quote(root)}: no meta_data.json`);
+  }
+  const openstack: RawOpenStack = {
+    meta_data: json('meta_data.json'),
+    network_data: json('network_data.json'),
+    vendor_data: json('vendor_data.json'),
+    vendor_data2: json('vendor_data2.json'),
+    user_data: body('user_data'),
+  };
+  return {
+    kind: 'configdrive',
+    endpoint: dir,
+    version,
+    files: contents.filter((item) => item.body !== null).map((item) => item.file),
+    openstack,
+  };
+}
+
+/** Undo the octal escapes of /proc/mounts (`\040` for a space). */
+function unescapeMountField(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+}
+
+/** Where a symlink under `root` points, kept under `root` (an absolute target is taken relative to it). */
+async function targetUnder(root: string, link: string): Promise<string> {
+  const target = await readlink(link);
+  return target.startsWith('/') ? join(root, target) : resolve(dirname(link), target);
+}
+
+/**
+ * The mount point (under `root`) of a mounted drive labelled config-2, or null. A labelled
+ * drive that is not mounted is skipped with a log line: mdctl never mounts anything.
+ */
+export async function findConfigDrive(root: string, log: (message: string) => void = () => {}): Promise<string | null> {
+  for (const label of LABELS) {
+    const link = join(root, 'dev', 'disk', 'by-label', label);
+    let device: string;
+    try {
+      device = await targetUnder(root, link);
+    } catch {
+      continue;
+    }
+    let mounts = '';
+    try {
+      mounts = await readFile(join(root, 'proc', 'mounts'), 'utf8');
+    } catch (error) {
+      log(`cannot read ${join(root, 'proc', 'mounts')}: ${errnoOf(error) ?? String(error)}`);
+    }
+    for (const line of mounts.split('\n')) {
+      const [source, target] = line.split(' ');
+      if (source === undefined || target === undefined) continue;
+      const mounted = join(root, unescapeMountField(source));
+      if (mounted === device || mounted === link) return join(root, unescapeMountField(target));
+    }
+    log(`a config drive labelled ${label} is present (${device}) but not mounted; skipping it`);
+  }
+  return null;
+}

@@ -1,0 +1,107 @@
+// Crawls the EC2-compatible tree (/latest/meta-data/, /latest/user-data), with an IMDSv2 token when offered.
+import { MdctlError, quote } from '../core/errors.js';
+import type { RawMetadata } from '../core/raw.js';
+import type { HttpResponse, MetadataClient } from '../net/types.js';
+import { judge, listingBody } from './status.js';
+import { parseListing } from './versions.js';
+
+export const EC2_VERSION = 'latest';
+const ROOT = `/${EC2_VERSION}`;
+const TOKEN_PATH = `${ROOT}/api/token`;
+const TOKEN_TTL_HEADER = 'X-aws-ec2-metadata-token-ttl-seconds';
+const TOKEN_HEADER = 'X-aws-ec2-metadata-token';
+const TOKEN_TTL_SECONDS = '300';
+/** A hostile tree must not make the crawl endless. */
+const MAX_DEPTH = 6;
+const MAX_ENTRIES = 256;
+/** A sane entry name: no path separators but a trailing one, no dot-dot, no control characters. */
+const ENTRY = /^[A-Za-z0-9][A-Za-z0-9._:-]*\/?$/;
+/** The public-keys listing names key N as "N=<name>": read from N/, kept under the listed name. */
+const INDEXED_KEY = /^(\d+)=(.*)$/s;
+
+export type Ec2Tree = { [name: string]: string | Ec2Tree };
+
+interface Walk {
+  client: MetadataClient;
+  headers: Record<string, string>;
+  files: string[];
+  log: (message: string) => void;
+}
+
+/**
+ * Ask for an IMDSv2 session token. 403/404/405 (and any other refusal) mean the service
+ * does not offer one (Nova answers 404 or 405): carry on without.
+ */
+export async function requestToken(client: MetadataClient, log: (message: string) => void): Promise<string | null> {
+  const response = await client.request(TOKEN_PATH, { method: 'PUT', headers: { [TOKEN_TTL_HEADER]: TOKEN_TTL_SECONDS } });
+  const token = response.body.toString('utf8').trim();
+  if (response.status === 200 && /^[\x21-\x7e]{1,1024}$/.test(token)) {
+    log('using an IMDSv2 session token');
+    return token;
+  }
+  log(`no IMDSv2 token (PUT ${TOKEN_PATH} answered ${response.status}); reading without one`);
+  return null;
+}
+
+export async function crawlEc2(client: MetadataClient, log: (message: string) => void = () => {}): Promise<RawMetadata> {
+  const token = await requestToken(client, log);
+  const walk: Walk = { client, headers: token === null ? {} : { [TOKEN_HEADER]: token }, files: [], log };
+  const [metaData, userData] = await Promise.all([readDirectory(walk, 'meta-data/', 0, false), readUserData(walk)]);
+  if (metaData === null) throw new MdctlError('ERR_REJECTED', `GET ${quote(`${ROOT}/meta-data/`)}: 404 Not Found`);
+  return {
+    kind: 'ec2',
+    endpoint: client.base,
+    version: EC2_VERSION,
+    files: walk.files.sort(),
+    ec2: { 'meta-data': metaData, user_data: userData },
+  };
+}
+
+async function get(walk: Walk, relative: string, optional: boolean): Promise<HttpResponse | null> {
+  const path = `${ROOT}/${relative}`;
+  const response = await walk.client.request(path, { headers: walk.headers });
+  if (judge(response, path, optional) === 'absent') return null;
+  walk.files.push(relative);
+  return response;
+}
+
+async function readUserData(walk: Walk): Promise<Buffer | null> {
+  return (await get(walk, 'user-data', true))?.body ?? null;
+}
+
+/** A directory listing, then every entry of it concurrently. null when the directory is 404. */
+async function readDirectory(walk: Walk, relative: string, depth: number, optional: boolean): Promise<Ec2Tree | null> {
+  const response = await get(walk, relative, optional);
+  if (response === null) return null;
+  const path = `${ROOT}/${relative}`;
+  const entries = parseListing(listingBody(response, path));
+  if (entries.length > MAX_ENTRIES) {
+    throw new MdctlError('ERR_INVALID_METADATA', `GET ${quote(path)}: ${entries.length} entries, more than ${MAX_ENTRIES}`);
+  }
+  const tree: Ec2Tree = {};
+  await Promise.all(entries.map((entry) => readEntry(walk, relative, entry, depth, tree)));
+  return sortKeys(tree);
+}
+
+async function readEntry(walk: Walk, directory: string, entry: string, depth: number, tree: Ec2Tree): Promise<void> {
+  const indexed = INDEXED_KEY.exec(entry);
+  const name = indexed === null ? entry : `${indexed[1]!}/`;
+  if (!ENTRY.test(name)) {
+    walk.log(`skipping the unsafe entry ${quote(entry)} in ${directory}`);
+    return;
+  }
+  if (!name.endsWith('/')) {
+    const leaf = await get(walk, `${directory}${name}`, true);
+    if (leaf !== null) tree[name] = leaf.body.toString('utf8');
+    return;
+  }
+  if (depth + 1 >= MAX_DEPTH) {
+    throw new MdctlError('ERR_INVALID_METADATA', `GET ${quote(`${ROOT}/${directory}${name}`)}: the tree is deeper than ${MAX_DEPTH}`);
+  }
+  const child = await readDirectory(walk, `${directory}${name}`, depth + 1, true);
+  if (child !== null) tree[indexed === null ? name.slice(0, -1) : entry] = child;
+}
+
+function sortKeys(tree: Ec2Tree): Ec2Tree {
+  return Object.fromEntries(Object.entries(tree).sort(([a], [b]) => a.localeCompare(b)));
+}

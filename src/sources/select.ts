@@ -1,0 +1,109 @@
+// Chooses where metadata comes from: a config drive, or the first network candidate to answer GET /openstack.
+import type { Deadline } from '../core/deadline.js';
+import { Exit, MdctlError, isMdctlError, quote } from '../core/errors.js';
+import type { RawMetadata } from '../core/raw.js';
+import type { ClientOptions, HttpResponse, MetadataClient } from '../net/types.js';
+import { findConfigDrive, readConfigDrive } from './configdrive.js';
+import { crawlEc2 } from './ec2.js';
+import { INDEX_PATH, crawlOpenStack } from './openstack.js';
+
+export type SourceSpec =
+  | { kind: 'auto' }
+  | { kind: 'openstack' }
+  | { kind: 'ec2' }
+  | { kind: 'configdrive'; dir: string | null };
+
+export function parseSourceSpec(text: string): SourceSpec {
+  if (text === 'auto' || text === 'openstack' || text === 'ec2') return { kind: text };
+  if (text === 'configdrive') return { kind: 'configdrive', dir: null };
+  if (text.startsWith('configdrive:') && text.length > 'configdrive:'.length) {
+    return { kind: 'configdrive', dir: text.slice('configdrive:'.length) };
+  }
+  throw new MdctlError('ERR_USAGE', `--source ${quote(text)}: not one of auto, openstack, ec2, configdrive[:DIR]`);
+}
+
+export type ClientFactory = (base: string, options: ClientOptions) => MetadataClient;
+
+export interface SelectOptions {
+  spec: SourceSpec;
+  /** Base URLs to race (the IPv4 route, each IPv6 zone, or --endpoint); computed only when needed. */
+  candidates: () => Promise<string[]>;
+  createClient: ClientFactory;
+  deadline: Deadline;
+  /** Root under which /dev/disk/by-label and /proc/mounts are read (tests pass a temp dir). */
+  root: string;
+  /** Look for a mounted config-2 drive before the network (auto without --endpoint). */
+  probeConfigDrive: boolean;
+  log: (message: string) => void;
+}
+
+export interface Winner {
+  client: MetadataClient;
+  index: HttpResponse;
+}
+
+/** Read the raw metadata from wherever the options say, or the first place that answers. */
+export async function readMetadata(options: SelectOptions): Promise<RawMetadata> {
+  const { spec, log } = options;
+  if (spec.kind === 'configdrive') {
+    const dir = spec.dir ?? (await findConfigDrive(options.root, log));
+    if (dir === null) throw new MdctlError('ERR_UNREACHABLE', 'config drive: no mounted drive labelled config-2');
+    return readConfigDrive(dir, log);
+  }
+  if (spec.kind === 'auto' && options.probeConfigDrive) {
+    const dir = await findConfigDrive(options.root, log);
+    if (dir !== null) {
+      log(`using the config drive mounted at ${dir}`);
+      return readConfigDrive(dir, log);
+    }
+  }
+  const { client, index } = await race(await options.candidates(), options);
+  try {
+    if (spec.kind === 'ec2' || (spec.kind === 'auto' && (index.status === 404 || index.status === 401))) {
+      log(`GET ${INDEX_PATH} answered ${index.status}: reading the EC2 tree`);
+      return await crawlEc2(client, log);
+    }
+    return await crawlOpenStack(client, index, log);
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * One client per candidate, each GETs /openstack (retrying inside the deadline); the first
+ * to answer with a final HTTP status wins, the others are closed.
+ */
+export async function race(candidates: readonly string[], options: Pick<SelectOptions, 'createClient' | 'deadline' | 'log'>): Promise<Winner> {
+  if (candidates.length === 0) {
+    throw new MdctlError('ERR_NO_ROUTE', 'metadata service: no candidate address (no route to 169.254.169.254 and no IPv6 link-local interface)', {
+      hint: 'check `mdctl route`, or give --endpoint URL',
+    });
+  }
+  const clients = candidates.map((base) => options.createClient(base, { deadline: options.deadline, log: options.log }));
+  const attempts = clients.map(async (client): Promise<Winner> => {
+    const index = await client.request(INDEX_PATH);
+    if (index.status >= 500) throw new MdctlError('ERR_UNREACHABLE', `GET ${quote(`${client.base}${INDEX_PATH}`)}: the service answered ${index.status}`);
+    return { client, index };
+  });
+  try {
+    const winner = await Promise.any(attempts);
+    options.log(`${winner.client.base} answered GET ${INDEX_PATH} with ${winner.index.status}`);
+    for (const client of clients) if (client !== winner.client) client.close();
+    return winner;
+  } catch (error) {
+    for (const client of clients) client.close();
+    throw raceFailure(candidates, error instanceof AggregateError ? error.errors : [error]);
+  }
+}
+
+/** One candidate: its own error. Several: a refusal if one was refused, else "unreachable" naming them all. */
+function raceFailure(candidates: readonly string[], errors: readonly unknown[]): unknown {
+  if (errors.length === 1) return errors[0];
+  const refusal = errors.find((error) => isMdctlError(error) && error.exitStatus !== Exit.UNREACHABLE);
+  if (refusal !== undefined) return refusal;
+  const first = errors[0];
+  const why = first instanceof Error ? first.message : String(first);
+  return new MdctlError('ERR_UNREACHABLE', `metadata service: no answer from ${candidates.map((c) => quote(c)).join(', ')} (${why})`, {
+    cause: first,
+  });
+}
