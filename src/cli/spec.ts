@@ -11,6 +11,8 @@ export interface OptionSpec {
   repeatable?: boolean;
   /** Allowed values, checked by commander. */
   choices?: string[];
+  /** Values shell completion offers when they are not enforced as choices. */
+  suggestions?: string[];
 }
 
 export interface CommandSpec {
@@ -23,7 +25,7 @@ export interface CommandSpec {
 
 export const GLOBAL_OPTIONS: OptionSpec[] = [
   { flags: '--endpoint <url>', description: 'metadata service base URL; skips route discovery', env: 'MDCTL_ENDPOINT' },
-  { flags: '--source <source>', description: 'where metadata comes from: auto, openstack, ec2, configdrive[:DIR]', defaultValue: 'auto' },
+  { flags: '--source <source>', description: 'where metadata comes from: auto, openstack, ec2, configdrive[:DIR]', defaultValue: 'auto', suggestions: ['auto', 'openstack', 'ec2', 'configdrive'] },
   { flags: '--cache-dir <dir>', description: 'directory of the instance cache', env: 'MDCTL_CACHE_DIR', defaultValue: '/run/mdctl' },
   { flags: '--state-dir <dir>', description: 'directory of per-instance state', env: 'MDCTL_STATE_DIR', defaultValue: '/var/lib/mdctl' },
   { flags: '--config <file>', description: 'configuration file', env: 'MDCTL_CONFIG', defaultValue: '/etc/mdctl/config.yaml' },
