@@ -1,4 +1,4 @@
-// The Applier interface and the Change record every applier plans and applies.
+// The Applier interface, the Change record every applier plans and applies, and the results of a run.
 import type { Instance } from './instance.js';
 
 export type ChangeAction = 'create' | 'update' | 'delete' | 'noop';
@@ -13,7 +13,7 @@ export interface Change {
   summary: string;
   /** Set when the change is planned but will not be applied (e.g. "not live"). */
   skipped?: string;
-  /** Applier-private data carried from plan() to apply(). */
+  /** Applier-private data carried from plan() to apply(); never printed. */
   data?: unknown;
 }
 
@@ -25,10 +25,24 @@ export interface ApplyContext {
   dryRun: boolean;
   /** The SSH key user, when set by --user or the config file. */
   user: string | undefined;
-  /** Per-applier memory of what mdctl added on earlier runs (see appliers/state). */
-  previous: Record<string, unknown>;
-  /** Called by plan()/apply() for a non-fatal problem (a refused key line). */
+  /** What this applier's remember() returned on the last run for this instance (undefined the first time). */
+  previous: unknown;
+  /** A non-fatal note (a route skipped on purpose). */
   warn(message: string): void;
+  /**
+   * A value this applier cannot accept (a bad key line, a bad route): reported, the applier
+   * counts as failed (exit 3), its other changes still apply.
+   */
+  refuse(message: string): void;
+}
+
+export type ResultStatus = 'applied' | 'noop' | 'skipped' | 'failed' | 'dry-run';
+
+export interface ChangeResult {
+  change: Change;
+  status: ResultStatus;
+  /** The one-line error when status is "failed". */
+  error?: string;
 }
 
 export interface Applier {
@@ -38,4 +52,9 @@ export interface Applier {
   plan(doc: Instance, ctx: ApplyContext): Promise<Change[]>;
   /** Carries out one change planned by plan(). */
   apply(change: Change, ctx: ApplyContext): Promise<void>;
+  /**
+   * What to keep for the next run after this one (JSON-safe): what mdctl added and owns.
+   * Given this run's results; not called on a dry run.
+   */
+  remember?(results: ChangeResult[], ctx: ApplyContext): unknown;
 }
