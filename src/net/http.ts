@@ -1,0 +1,304 @@
+// The metadata HTTP client: got (loaded lazily) over one keep-alive agent, no proxy, same-origin redirects only, capped bodies, retries inside the deadline.
+import http from 'node:http';
+import https from 'node:https';
+import type { Duplex } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+import { MdctlError, isMdctlError, quote } from '../core/errors.js';
+import { parseRetryAfter, retry, type Outcome, type Verdict } from '../core/retry.js';
+import { parseBase, type ParsedBase } from './endpoints.js';
+import type { ClientOptions, HttpResponse, MetadataClient, RequestOptions } from './types.js';
+
+type Got = (typeof import('got'))['default'];
+
+let gotModule: Promise<Got> | undefined;
+
+/** got costs ~80 ms to import; only a request pays for it. */
+function loadGot(): Promise<Got> {
+  gotModule ??= import('got').then((module) => module.default);
+  return gotModule;
+}
+
+export const DEFAULT_MAX_BYTES = 1024 * 1024;
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = 5000;
+const MAX_REDIRECTS = 5;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** An agent that connects to the zoned address (fe80::a9fe:a9fe%eth0) while URLs and Host carry the bare one. */
+class ZonedAgent extends http.Agent {
+  constructor(
+    private readonly connectHost: string,
+    options: http.AgentOptions,
+  ) {
+    super(options);
+  }
+
+  override createConnection(
+    options: http.ClientRequestArgs,
+    callback?: (err: Error | null, stream: Duplex) => void,
+  ): Duplex | null | undefined {
+    return super.createConnection({ ...options, host: this.connectHost }, callback);
+  }
+}
+
+interface Agents {
+  http?: http.Agent;
+  https?: https.Agent;
+}
+
+/** The one keep-alive agent of a client, in got's `agent` shape. */
+function createAgents(parsed: ParsedBase, base: string): Agents {
+  const options: http.AgentOptions = { keepAlive: true };
+  if (parsed.protocol === 'https:') {
+    if (parsed.zone !== null) {
+      throw new MdctlError('ERR_USAGE', `endpoint ${quote(base)}: https with an IPv6 zone is not supported`);
+    }
+    return { https: new https.Agent(options) };
+  }
+  return { http: parsed.zone === null ? new http.Agent(options) : new ZonedAgent(parsed.connectHost, options) };
+}
+
+function plural(tries: number): string {
+  return tries === 1 ? '1 try' : `${tries} tries`;
+}
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+const CAUSES: Record<string, string> = {
+  ETIMEDOUT: 'timed out',
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EADDRNOTAVAIL: 'address not available',
+  EPIPE: 'connection closed',
+  ERR_STREAM_PREMATURE_CLOSE: 'connection closed before the body ended',
+};
+
+/** A short cause for a transport error, e.g. "connection refused (ECONNREFUSED)". */
+function describe(error: unknown): string {
+  const code = errorCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (code !== undefined && CAUSES[code] !== undefined) return `${CAUSES[code]} (${code})`;
+  if (message === 'The server aborted pending request' || /aborted/i.test(message)) {
+    return 'connection closed before the body ended';
+  }
+  return code === undefined ? message : `${message} (${code})`;
+}
+
+/** Shortcut for transport failures that did not come from got (deadline already passed). */
+function timeoutError(): Error {
+  return Object.assign(new Error('deadline passed'), { code: 'ETIMEDOUT' });
+}
+
+interface Attempt {
+  method: 'GET' | 'PUT' | 'POST';
+  /** The path the caller asked for (named in messages). */
+  path: string;
+  /** The path requested on the origin: the base's path prefix plus `path`, or a redirect's target. */
+  target: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+  maxBytes: number;
+}
+
+class Client implements MetadataClient {
+  private readonly parsed: ParsedBase;
+  /** The base's scheme and authority as given (zone included), for HttpResponse.url. */
+  private readonly shownOrigin: string;
+  private readonly agents: Agents;
+  private readonly inFlight = new Set<AbortController>();
+  private closed = false;
+
+  constructor(
+    readonly base: string,
+    private readonly options: ClientOptions,
+  ) {
+    this.parsed = parseBase(base);
+    this.shownOrigin = /^[a-z]+:\/\/[^/]*/i.exec(base)?.[0] ?? this.parsed.origin;
+    this.agents = createAgents(this.parsed, base);
+  }
+
+  async request(path: string, options: RequestOptions = {}): Promise<HttpResponse> {
+    const attempt: Attempt = {
+      method: options.method ?? 'GET',
+      path,
+      target: `${this.parsed.pathPrefix}${path.startsWith('/') ? '' : '/'}${path}`,
+      headers: { ...this.options.headers, ...options.headers },
+      body: options.body,
+      maxBytes: options.maxBytes ?? this.options.maxBytes ?? DEFAULT_MAX_BYTES,
+    };
+    const retrying = options.retry !== false;
+    const { deadline } = this.options;
+    const result = await retry((tryNumber) => this.follow(attempt, tryNumber), {
+      deadline,
+      classify: (outcome) => (retrying ? this.classify(outcome) : { retry: false }),
+      sleep: (ms) => this.sleep(ms),
+      random: this.options.random,
+    });
+    const what = `${attempt.method} ${path}`;
+    if (result.outcome.ok) {
+      const response = result.outcome.value;
+      if (result.stop === 'done') return response;
+      const retryAfter =
+        result.stop === 'retry-after' ? ` (Retry-After ${String(response.headers['retry-after'])} ends past the deadline)` : '';
+      throw new MdctlError('ERR_UNREACHABLE', `${what}: HTTP ${response.status}${retryAfter} after ${plural(result.tries)}`, {
+        hint: 'the service answered with an error; safe to retry later',
+      });
+    }
+    const error = result.outcome.error;
+    if (isMdctlError(error)) throw error;
+    if (this.closed) throw new MdctlError('ERR_UNREACHABLE', `${what}: aborted (client closed)`, { cause: error });
+    const code = errorCode(error) === 'ETIMEDOUT' ? 'ERR_TIMEOUT' : 'ERR_UNREACHABLE';
+    throw new MdctlError(code, `${what}: ${describe(error)} after ${plural(result.tries)}`, { cause: error });
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const controller of this.inFlight) controller.abort();
+    this.inFlight.clear();
+    this.agents.http?.destroy();
+    this.agents.https?.destroy();
+  }
+
+  private classify(outcome: Outcome<HttpResponse>): Verdict {
+    if (this.closed) return { retry: false };
+    if (!outcome.ok) return { retry: !isMdctlError(outcome.error) };
+    const { status, headers } = outcome.value;
+    if (status < 500 && status !== 408 && status !== 429) return { retry: false };
+    if (status !== 429 && status !== 503) return { retry: true };
+    const header = headers['retry-after'];
+    const afterMs = parseRetryAfter(Array.isArray(header) ? header[0] : header, Date.now());
+    return afterMs === null ? { retry: true } : { retry: true, afterMs };
+  }
+
+  /** Sleep between tries; close() cuts it short. */
+  private async sleep(ms: number): Promise<void> {
+    await this.track(async (signal) => {
+      if (this.options.sleep === undefined) {
+        await delay(ms, undefined, { signal }).catch(() => undefined);
+        return;
+      }
+      await Promise.race([
+        this.options.sleep(ms),
+        new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
+      ]);
+    });
+  }
+
+  private async track<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    this.inFlight.add(controller);
+    try {
+      return await run(controller.signal);
+    } finally {
+      this.inFlight.delete(controller);
+    }
+  }
+
+  /** One try: the request and any same-origin redirects it leads to. */
+  private async follow(attempt: Attempt, tryNumber: number): Promise<HttpResponse> {
+    let current = attempt;
+    for (let hop = 0; ; hop += 1) {
+      const response = await this.once(current, tryNumber);
+      const location = response.headers.location;
+      if (!REDIRECT_STATUSES.has(response.status) || typeof location !== 'string') return response;
+      const target = this.sameOrigin(current, location);
+      if (hop + 1 > MAX_REDIRECTS) {
+        throw new MdctlError('ERR_REDIRECT', `${attempt.method} ${attempt.path}: more than ${MAX_REDIRECTS} redirects`);
+      }
+      const method = response.status === 303 ? 'GET' : current.method;
+      current = { ...current, method, target, body: method === 'GET' ? undefined : current.body };
+    }
+  }
+
+  /** The path of a redirect target on our own origin; ERR_REDIRECT for any other origin. */
+  private sameOrigin(from: Attempt, location: string): string {
+    const what = `${from.method} ${from.path}`;
+    let target: URL;
+    try {
+      target = new URL(location, `${this.parsed.origin}${from.target}`);
+    } catch {
+      throw new MdctlError('ERR_REDIRECT', `${what}: redirect to an invalid location ${quote(location)}`);
+    }
+    if (target.origin !== this.parsed.origin) {
+      throw new MdctlError('ERR_REDIRECT', `${what}: redirect to another host refused: ${quote(target.href)}`, {
+        hint: 'mdctl follows redirects on the metadata service itself only',
+      });
+    }
+    return `${target.pathname}${target.search}`;
+  }
+
+  /** One HTTP exchange over the agent, streaming the body and stopping as soon as it passes the cap. */
+  private async once(attempt: Attempt, tryNumber: number): Promise<HttpResponse> {
+    if (this.closed) throw new MdctlError('ERR_UNREACHABLE', `${attempt.method} ${attempt.path}: aborted (client closed)`);
+    const got = await loadGot();
+    const remaining = this.options.deadline.remaining();
+    if (remaining === 0) throw timeoutError();
+    const timeoutMs = Math.max(1, Math.min(this.options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS, remaining));
+    const url = `${this.parsed.origin}${attempt.target}`;
+    const started = Date.now();
+    const response = await this.track(
+      (signal) =>
+        new Promise<HttpResponse>((resolve, reject) => {
+          const stream = got.stream(url, {
+            method: attempt.method,
+            headers: { 'user-agent': 'mdctl', ...attempt.headers },
+            body: attempt.method === 'GET' ? undefined : (attempt.body ?? ''),
+            agent: this.agents,
+            retry: { limit: 0 },
+            throwHttpErrors: false,
+            followRedirect: false,
+            decompress: false,
+            timeout: { request: timeoutMs },
+            signal,
+          });
+          const chunks: Buffer[] = [];
+          let size = 0;
+          let status = 0;
+          let headers: HttpResponse['headers'] = {};
+          let settled = false;
+          const fail = (error: unknown): void => {
+            if (settled) return;
+            settled = true;
+            stream.destroy();
+            reject(error);
+          };
+          const tooLarge = (): MdctlError =>
+            new MdctlError(
+              'ERR_BODY_TOO_LARGE',
+              `${attempt.method} ${attempt.path}: body larger than ${attempt.maxBytes} bytes refused`,
+            );
+          stream.on('response', (incoming: http.IncomingMessage) => {
+            status = incoming.statusCode ?? 0;
+            headers = incoming.headers;
+            const length = Number(incoming.headers['content-length']);
+            if (Number.isFinite(length) && length > attempt.maxBytes) fail(tooLarge());
+          });
+          stream.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > attempt.maxBytes) fail(tooLarge());
+            else chunks.push(chunk);
+          });
+          stream.on('error', fail);
+          stream.on('end', () => {
+            if (settled) return;
+            settled = true;
+            resolve({ status, headers, body: Buffer.concat(chunks, size), url: `${this.shownOrigin}${attempt.target}` });
+          });
+        }),
+    ).catch((error: unknown) => {
+      this.options.log?.(`${attempt.method} ${url} (try ${tryNumber}): ${isMdctlError(error) ? error.message : describe(error)}`);
+      throw error;
+    });
+    this.options.log?.(`${attempt.method} ${url} (try ${tryNumber}): ${response.status} in ${Date.now() - started} ms`);
+    return response;
+  }
+}
+
+/** A client bound to one base URL (an IPv6 zone written `%25zone`) over one keep-alive agent. */
+export function createClient(base: string, options: ClientOptions): MetadataClient {
+  return new Client(base, options);
+}
