@@ -27,8 +27,9 @@ export interface Network {
   mac: string | null;
   network_id: string | null;
   ip_address: string | null;
-  /** As served: dotted quad for IPv4; IPv6 netmasks converted to a prefix length. */
+  /** As served: a dotted quad for IPv4, a mask such as "ffff:ffff:ffff:ffff::" for IPv6. */
   netmask: string | null;
+  /** The netmask as a prefix length (24, 64), or null when there is none or it is not a mask. */
   prefix: number | null;
 }
 
@@ -86,4 +87,6 @@ export const SENSITIVE_PATHS = [
   'openstack.vendor_data2',
   'openstack.meta_data.random_seed',
   'openstack.meta_data.admin_pass',
+  'ec2.meta-data.iam',
+  'ec2.meta-data.identity-credentials',
 ] as const;
