@@ -28,7 +28,8 @@ export interface SelectOptions {
   spec: SourceSpec;
   /** Base URLs to race (the IPv4 route, each IPv6 zone, or --endpoint); computed only when needed. */
   candidates: () => Promise<string[]>;
-  createClient: ClientFactory;
+  /** Loads the HTTP client only when the network is used. */
+  clientFactory: () => Promise<ClientFactory>;
   deadline: Deadline;
   /** Root under which /dev/disk/by-label and /proc/mounts are read (tests pass a temp dir). */
   root: string;
@@ -57,7 +58,8 @@ export async function readMetadata(options: SelectOptions): Promise<RawMetadata>
       return readConfigDrive(dir, log);
     }
   }
-  const { client, index } = await race(await options.candidates(), options);
+  const candidates = await options.candidates();
+  const { client, index } = await race(candidates, { ...options, createClient: await options.clientFactory() });
   try {
     if (spec.kind === 'ec2' || (spec.kind === 'auto' && (index.status === 404 || index.status === 401))) {
       log(`GET ${INDEX_PATH} answered ${index.status}: reading the EC2 tree`);
@@ -73,7 +75,10 @@ export async function readMetadata(options: SelectOptions): Promise<RawMetadata>
  * One client per candidate, each GETs /openstack (retrying inside the deadline); the first
  * to answer with a final HTTP status wins, the others are closed.
  */
-export async function race(candidates: readonly string[], options: Pick<SelectOptions, 'createClient' | 'deadline' | 'log'>): Promise<Winner> {
+export async function race(
+  candidates: readonly string[],
+  options: Pick<SelectOptions, 'deadline' | 'log'> & { createClient: ClientFactory },
+): Promise<Winner> {
   if (candidates.length === 0) {
     throw new MdctlError('ERR_NO_ROUTE', 'metadata service: no candidate address (no route to 169.254.169.254 and no IPv6 link-local interface)', {
       hint: 'check `mdctl route`, or give --endpoint URL',

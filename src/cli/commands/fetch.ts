@@ -1,0 +1,49 @@
+// `mdctl fetch`: discover the service, crawl, normalise, write the cache; print a summary or the document.
+import { Exit } from '../../core/errors.js';
+import type { CommandContext } from '../context.js';
+import { FETCH_TIMEOUT_SECONDS, fetchInstance, parseTimeout, type FetchSummary } from '../fetcher.js';
+import type { Output } from '../output.js';
+
+async function printSummary(out: Output, summary: FetchSummary): Promise<void> {
+  const c = await out.chalk();
+  const rows: [string, string][] = [
+    ['source', `${summary.kind} ${summary.endpoint}`],
+    ['version', summary.version],
+    ['files', summary.files.join(', ')],
+    ['instance', summary.instance_id],
+    ['hostname', summary.hostname ?? '(none)'],
+    ['cache', summary.cache.join(', ')],
+    ['time', `${(summary.elapsed_ms / 1000).toFixed(2)} s`],
+  ];
+  out.data(rows.map(([label, value]) => `${c.dim(label.padEnd(9))}${label === 'hostname' ? c.bold(value) : value}`).join('\n'));
+}
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const { opts, out } = ctx;
+  const timeoutMs = parseTimeout(opts.timeout, FETCH_TIMEOUT_SECONDS);
+  const spinner = await out.spinner('Fetching instance metadata');
+  // Ctrl-C stops at once: put the terminal back, then die of the signal as usual.
+  const interrupt = (): void => {
+    spinner.stop();
+    process.kill(process.pid, 'SIGINT');
+  };
+  process.once('SIGINT', interrupt);
+  try {
+    const { instance, summary } = await fetchInstance({
+      endpoint: opts.endpoint,
+      source: opts.source,
+      cacheDir: opts.cacheDir,
+      timeoutMs,
+      log: (message) => out.debug(message),
+    });
+    spinner.stop();
+    if (out.structured) await out.value(instance);
+    else if (!out.quiet) await printSummary(out, summary);
+    return Exit.OK;
+  } catch (error) {
+    spinner.fail();
+    throw error;
+  } finally {
+    process.removeListener('SIGINT', interrupt);
+  }
+}

@@ -1,0 +1,102 @@
+// The read path as one call for fetch, get and boot: options -> deadline -> source -> raw -> normalise -> cache.
+import { Deadline } from '../core/deadline.js';
+import { MdctlError, quote } from '../core/errors.js';
+import type { Instance } from '../core/instance.js';
+import { normalize } from '../model/normalize.js';
+import { parseSourceSpec, readMetadata, type ClientFactory } from '../sources/select.js';
+
+export const FETCH_TIMEOUT_SECONDS = 10;
+export const BOOT_TIMEOUT_SECONDS = 120;
+/** A day: anything longer is a typo. */
+const MAX_TIMEOUT_SECONDS = 86_400;
+
+export interface FetchRequest {
+  /** --endpoint: skips route discovery (and the config drive probe of `--source auto`). */
+  endpoint?: string | undefined;
+  /** --source: auto, openstack, ec2, configdrive[:DIR]. */
+  source: string;
+  cacheDir: string;
+  /** The overall deadline in milliseconds (see parseTimeout). */
+  timeoutMs: number;
+  /** Root of /proc, /sys and /dev for route discovery and the config drive (default /). */
+  root?: string;
+  /** Debug log lines. */
+  log?: (message: string) => void;
+  /** Injected for tests. */
+  createClient?: ClientFactory;
+  now?: () => Date;
+}
+
+export interface FetchSummary {
+  kind: Instance['source']['kind'];
+  endpoint: string;
+  version: string;
+  files: string[];
+  instance_id: string;
+  hostname: string | null;
+  /** The cache files written. */
+  cache: string[];
+  elapsed_ms: number;
+}
+
+export interface FetchResult {
+  instance: Instance;
+  summary: FetchSummary;
+}
+
+/** `--timeout SECONDS` in milliseconds: a positive number, else ERR_USAGE. */
+export function parseTimeout(value: string | undefined, defaultSeconds: number): number {
+  if (value === undefined) return defaultSeconds * 1000;
+  const seconds = /^\s*\d*\.?\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_TIMEOUT_SECONDS) {
+    throw new MdctlError('ERR_USAGE', `--timeout ${quote(value)}: not a number of seconds between 0 and ${MAX_TIMEOUT_SECONDS}`);
+  }
+  return Math.round(seconds * 1000);
+}
+
+async function candidateBases(endpoint: string | undefined, root: string): Promise<string[]> {
+  const { candidates } = await import('../net/endpoints.js');
+  if (endpoint !== undefined && endpoint !== '') return candidates({ ipv4: null, ipv6: [] }, endpoint).map((c) => c.base);
+  const { readRoutes } = await import('../net/route.js');
+  return candidates(await readRoutes(root)).map((c) => c.base);
+}
+
+/** got is loaded only when the network is used (never for a config drive). */
+async function loadClientFactory(): Promise<ClientFactory> {
+  const { createClient } = await import('../net/http.js');
+  return createClient;
+}
+
+/** Discover, crawl, normalise and cache. Throws MdctlError; never prints. */
+export async function fetchInstance(request: FetchRequest): Promise<FetchResult> {
+  const started = performance.now();
+  const log = request.log ?? (() => {});
+  const root = request.root ?? '/';
+  const spec = parseSourceSpec(request.source);
+  const deadline = new Deadline(request.timeoutMs);
+  const raw = await readMetadata({
+    spec,
+    candidates: () => candidateBases(request.endpoint, root),
+    clientFactory: request.createClient === undefined ? loadClientFactory : () => Promise.resolve(request.createClient!),
+    deadline,
+    root,
+    probeConfigDrive: request.endpoint === undefined || request.endpoint === '',
+    log,
+  });
+  const instance = normalize(raw, (request.now ?? (() => new Date()))());
+  const { writeCache } = await import('../cache/cache.js');
+  const cache = await writeCache(request.cacheDir, instance);
+  return {
+    instance,
+    summary: {
+      kind: instance.source.kind,
+      endpoint: instance.source.endpoint,
+      version: instance.source.version,
+      files: instance.source.files,
+      instance_id: instance.instance_id,
+      hostname: instance.hostname,
+      cache,
+      elapsed_ms: Math.round(performance.now() - started),
+    },
+  };
+}

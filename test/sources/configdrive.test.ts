@@ -1,0 +1,169 @@
+// Config drive: the same tree read from a directory, version negotiation by directory name, config-2 discovery under a root.
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { Deadline } from '../../src/core/deadline.js';
+import { MdctlError, type ErrorCode } from '../../src/core/errors.js';
+import { MAX_FILE_BYTES, findConfigDrive, readConfigDrive } from '../../src/sources/configdrive.js';
+import { readMetadata } from '../../src/sources/select.js';
+import { NOVA_FIXTURES } from '../helpers/emulator.js';
+
+const work = mkdtempSync(join(tmpdir(), 'mdctl-configdrive-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+let counter = 0;
+
+/** A config drive tree with the seed-static instance at the given versions. */
+function drive(versions: string[]): string {
+  const dir = join(work, `drive-${counter++}`);
+  for (const version of versions) {
+    const source = join(NOVA_FIXTURES, 'seed-static', 'openstack', version === 'latest' ? '2020-10-14' : version);
+    cpSync(source, join(dir, 'openstack', version), { recursive: true });
+    rmSync(join(dir, 'openstack', version, 'index.txt'));
+  }
+  return dir;
+}
+
+function rejectsWith(code: ErrorCode, pattern: RegExp) {
+  return (error: unknown) => error instanceof MdctlError && error.code === code && pattern.test(error.message) && !error.message.includes('\n');
+}
+
+test('reads the newest known version and every wanted file but password', async () => {
+  const dir = drive(['2012-08-10', '2016-06-30', '2020-10-14', 'latest']);
+  mkdirSync(join(dir, 'openstack', '2031-01-01'));
+  const raw = await readConfigDrive(dir);
+  assert.equal(raw.kind, 'configdrive');
+  assert.equal(raw.endpoint, dir);
+  assert.equal(raw.version, '2020-10-14');
+  assert.deepEqual(raw.files, ['meta_data.json', 'network_data.json', 'vendor_data.json', 'vendor_data2.json', 'user_data']);
+  const root = join(NOVA_FIXTURES, 'seed-static', 'openstack', '2020-10-14');
+  assert.deepEqual(raw.openstack?.meta_data, JSON.parse(readFileSync(join(root, 'meta_data.json'), 'utf8')));
+  assert.deepEqual(raw.openstack?.network_data, JSON.parse(readFileSync(join(root, 'network_data.json'), 'utf8')));
+  assert.deepEqual(raw.openstack?.vendor_data2, JSON.parse(readFileSync(join(root, 'vendor_data2.json'), 'utf8')));
+  assert.deepEqual(raw.openstack?.user_data, readFileSync(join(root, 'user_data')));
+  assert.ok(!raw.files.includes('password'));
+});
+
+test('an old version reads only the files it has; user_data absent is null', async () => {
+  const dir = drive(['2013-10-17']);
+  rmSync(join(dir, 'openstack', '2013-10-17', 'user_data'));
+  const raw = await readConfigDrive(dir);
+  assert.equal(raw.version, '2013-10-17');
+  assert.deepEqual(raw.files, ['meta_data.json', 'vendor_data.json']);
+  assert.equal(raw.openstack?.user_data, null);
+  assert.equal(raw.openstack?.network_data, undefined);
+});
+
+test('only latest and unknown versions: latest', async () => {
+  const dir = drive(['latest']);
+  mkdirSync(join(dir, 'openstack', '2099-01-01'));
+  assert.equal((await readConfigDrive(dir)).version, 'latest');
+});
+
+test('no meta_data.json is invalid metadata', async () => {
+  const dir = drive(['2020-10-14']);
+  rmSync(join(dir, 'openstack', '2020-10-14', 'meta_data.json'));
+  await assert.rejects(readConfigDrive(dir), rejectsWith('ERR_INVALID_METADATA', /no meta_data\.json/));
+});
+
+test('malformed JSON names the file', async () => {
+  const dir = drive(['2020-10-14']);
+  writeFileSync(join(dir, 'openstack', '2020-10-14', 'network_data.json'), '{"links": [');
+  await assert.rejects(readConfigDrive(dir), rejectsWith('ERR_INVALID_METADATA', /network_data\.json.*malformed JSON/));
+});
+
+test('a file over the cap is refused', async () => {
+  const dir = drive(['2020-10-14']);
+  writeFileSync(join(dir, 'openstack', '2020-10-14', 'user_data'), Buffer.alloc(MAX_FILE_BYTES + 1, 0x61));
+  await assert.rejects(readConfigDrive(dir), rejectsWith('ERR_BODY_TOO_LARGE', /user_data.*over the 1048576-byte cap/));
+});
+
+test('a symlink in the tree is refused, never followed', async () => {
+  const dir = drive(['2020-10-14']);
+  const file = join(dir, 'openstack', '2020-10-14', 'vendor_data.json');
+  rmSync(file);
+  symlinkSync('/etc/passwd', file);
+  await assert.rejects(readConfigDrive(dir), rejectsWith('ERR_BAD_CONTENT', /vendor_data\.json.*not a regular file/));
+});
+
+test('a missing directory is a usage error; one without openstack/ is invalid', async () => {
+  await assert.rejects(readConfigDrive(join(work, 'nope')), rejectsWith('ERR_USAGE', /no such directory/));
+  const empty = join(work, 'empty');
+  mkdirSync(empty);
+  await assert.rejects(readConfigDrive(empty), rejectsWith('ERR_INVALID_METADATA', /no openstack directory/));
+});
+
+/** A fake root with /dev/disk/by-label/<label> -> target and /proc/mounts. */
+function fakeRoot(label: string | null, target: string, mounts: string): string {
+  const root = join(work, `root-${counter++}`);
+  mkdirSync(join(root, 'dev', 'disk', 'by-label'), { recursive: true });
+  mkdirSync(join(root, 'proc'));
+  writeFileSync(join(root, 'dev', 'sr0'), '');
+  if (label !== null) symlinkSync(target, join(root, 'dev', 'disk', 'by-label', label));
+  writeFileSync(join(root, 'proc', 'mounts'), mounts);
+  return root;
+}
+
+const MOUNTS = 'proc /proc proc rw 0 0\n/dev/vda1 / ext4 rw 0 0\n';
+
+test('finds a mounted config-2 drive (relative link, escaped mount point)', async () => {
+  const root = fakeRoot('config-2', '../../sr0', `${MOUNTS}/dev/sr0 /media/config\\0402 iso9660 ro 0 0\n`);
+  assert.equal(await findConfigDrive(root), join(root, 'media', 'config 2'));
+});
+
+test('finds a vfat CONFIG-2 drive linked absolutely', async () => {
+  const root = fakeRoot('CONFIG-2', '/dev/sr0', `${MOUNTS}/dev/sr0 /mnt vfat ro 0 0\n`);
+  assert.equal(await findConfigDrive(root), join(root, 'mnt'));
+});
+
+test('a drive that is present but not mounted is skipped with a note', async () => {
+  const root = fakeRoot('config-2', '../../sr0', MOUNTS);
+  const notes: string[] = [];
+  assert.equal(await findConfigDrive(root, (m) => notes.push(m)), null);
+  assert.ok(notes.some((note) => /labelled config-2 is present .* but not mounted/.test(note)), notes.join('; '));
+});
+
+test('no labelled drive: null', async () => {
+  assert.equal(await findConfigDrive(fakeRoot(null, '', `${MOUNTS}/dev/sr0 /mnt iso9660 ro 0 0\n`)), null);
+});
+
+test('--source auto uses a mounted config drive before the network, and never loads a client', async () => {
+  const root = fakeRoot('config-2', '../../sr0', `${MOUNTS}/dev/sr0 /mnt/cd iso9660 ro 0 0\n`);
+  cpSync(drive(['2020-10-14']), join(root, 'mnt', 'cd'), { recursive: true });
+  let networkUsed = false;
+  const raw = await readMetadata({
+    spec: { kind: 'auto' },
+    candidates: () => {
+      networkUsed = true;
+      return Promise.resolve(['http://127.0.0.1:9']);
+    },
+    clientFactory: () => {
+      networkUsed = true;
+      return Promise.reject(new Error('no network here'));
+    },
+    deadline: new Deadline(1000),
+    root,
+    probeConfigDrive: true,
+    log: () => {},
+  });
+  assert.equal(raw.kind, 'configdrive');
+  assert.equal(raw.endpoint, join(root, 'mnt', 'cd'));
+  assert.equal(networkUsed, false);
+});
+
+test('--source configdrive with no drive found is unreachable (exit 4)', async () => {
+  const root = fakeRoot(null, '', MOUNTS);
+  await assert.rejects(
+    readMetadata({
+      spec: { kind: 'configdrive', dir: null },
+      candidates: () => Promise.resolve([]),
+      clientFactory: () => Promise.reject(new Error('unused')),
+      deadline: new Deadline(1000),
+      root,
+      probeConfigDrive: true,
+      log: () => {},
+    }),
+    rejectsWith('ERR_UNREACHABLE', /no mounted drive labelled config-2/),
+  );
+});
