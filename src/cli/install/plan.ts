@@ -1,8 +1,10 @@
 // `install` as a plan (what each file of the image would become) and its application (atomic, no symlinks).
+import { posix } from 'node:path';
 import { MdctlError, quote } from '../../core/errors.js';
 import type { Artifacts } from './artifacts.js';
 import { defaultConfigText } from './config.js';
-import { inspect, symlinkAtomic, underRoot, writeFileAtomic } from './fs.js';
+import { makeDirectoriesUnder, resolveUnder, writeFileAtomic } from '../../system/files.js';
+import { inspectImagePath, symlinkUnder } from './fs.js';
 import { PATHS, WANTS_TARGET, launcherText, unitText } from './unit.js';
 
 /** create/update: will be written; unchanged: already right; kept: exists and is never touched (config). */
@@ -27,8 +29,8 @@ export function wantedFiles(artifacts: Artifacts): Wanted[] {
 }
 
 async function actionFor(root: string, wanted: Wanted): Promise<InstallAction> {
-  const full = underRoot(root, wanted.path);
-  const existing = await inspect(root, full);
+  const full = resolveUnder(root, wanted.path);
+  const existing = await inspectImagePath(root, wanted.path);
   if (existing.type === 'absent') return 'create';
   if (existing.type === 'other') {
     throw new MdctlError('ERR_UNSAFE_PATH', `refusing to replace ${quote(full)}: not a regular file or symbolic link`);
@@ -56,8 +58,11 @@ export async function planInstall(root: string, artifacts: Artifacts): Promise<I
 export async function applyInstall(root: string, steps: InstallStep[]): Promise<void> {
   for (const step of steps) {
     if (step.action !== 'create' && step.action !== 'update') continue;
-    const full = underRoot(root, step.path);
-    if (step.kind === 'link') await symlinkAtomic(root, full, step.target);
-    else await writeFileAtomic(root, full, step.content, step.mode);
+    if (step.kind === 'link') {
+      await symlinkUnder(root, step.path, step.target);
+    } else {
+      await makeDirectoriesUnder(root, posix.dirname(step.path));
+      await writeFileAtomic(root, step.path, step.content, { mode: step.mode });
+    }
   }
 }
