@@ -1,4 +1,5 @@
 // The read path as one call for fetch, get and boot: options -> deadline -> source -> raw -> normalise -> cache.
+import { writeCache } from '../cache/cache.js';
 import { Deadline } from '../core/deadline.js';
 import { MdctlError, quote } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
@@ -84,7 +85,6 @@ export async function fetchInstance(request: FetchRequest): Promise<FetchResult>
     log,
   });
   const instance = normalize(raw, (request.now ?? (() => new Date()))());
-  const { writeCache } = await import('../cache/cache.js');
   const cache = await writeCache(request.cacheDir, instance);
   return {
     instance,

@@ -1,0 +1,259 @@
+// Crawls against the real emulator process: both seed fixtures, EC2-only, proxy mode behind a signing front, and the race.
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Deadline } from '../../src/core/deadline.js';
+import { MdctlError, type ErrorCode } from '../../src/core/errors.js';
+import type { RawMetadata } from '../../src/core/raw.js';
+import { createClient } from '../../src/net/http.js';
+import { readMetadata, type SourceSpec } from '../../src/sources/select.js';
+import { EC2_ONLY_FIXTURE, NOVA_FIXTURES, SEED_DHCP_FIXTURE, SEED_STATIC_FIXTURE, startEmulator, type Emulator } from '../helpers/emulator.js';
+
+const UUID = '795fed3a-431a-4b89-bd80-ffac22196e72';
+const TENANT = 'feaf6d4b8b8745fb9c955389675ef5d5';
+const SECRET = 'mdctl-sources-secret';
+const ALL_FILES = ['meta_data.json', 'network_data.json', 'vendor_data.json', 'vendor_data2.json', 'user_data'];
+
+function crawl(candidates: string[], spec: SourceSpec = { kind: 'auto' }, timeoutMs = 10_000): Promise<RawMetadata> {
+  return readMetadata({
+    spec,
+    candidates: () => Promise.resolve(candidates),
+    clientFactory: () => Promise.resolve(createClient),
+    deadline: new Deadline(timeoutMs),
+    root: '/nonexistent',
+    probeConfigDrive: false,
+    log: () => {},
+  });
+}
+
+function novaFile(fixture: string, path: string): Buffer {
+  return readFileSync(join(NOVA_FIXTURES, fixture, path));
+}
+
+function novaJson(fixture: string, path: string): Record<string, unknown> {
+  return JSON.parse(novaFile(fixture, path).toString('utf8')) as Record<string, unknown>;
+}
+
+/** random_seed is new on every request. */
+function withoutSeed(doc: unknown): unknown {
+  const copy = { ...(doc as Record<string, unknown>) };
+  delete copy.random_seed;
+  return copy;
+}
+
+/** The requests the emulator logged, as "METHOD path", after it stopped (so the log is complete). */
+async function stopAndList(emulator: Emulator): Promise<string[]> {
+  await emulator.stop();
+  return (await emulator.requests()).map((entry) => `${entry.method} ${entry.path}`);
+}
+
+/** A closed loopback port: bind, read the port, close. */
+async function closedPort(): Promise<string> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+function rejectsWith(code: ErrorCode, pattern: RegExp) {
+  return (error: unknown) => {
+    assert.ok(error instanceof MdctlError, String(error));
+    assert.equal(error.code, code, error.message);
+    assert.match(error.message, pattern);
+    assert.ok(!error.message.includes('\n'));
+    return true;
+  };
+}
+
+for (const fixture of ['seed-dhcp', 'seed-static']) {
+  test(`${fixture}: newest version, every wanted file, 1 index + 1 listing + 1 per file`, async () => {
+    const emulator = await startEmulator({ fixture: fixture === 'seed-dhcp' ? SEED_DHCP_FIXTURE : SEED_STATIC_FIXTURE });
+    let raw: RawMetadata;
+    try {
+      raw = await crawl([emulator.url]);
+    } finally {
+      await emulator.stop();
+    }
+    assert.equal(raw.kind, 'openstack');
+    assert.equal(raw.endpoint, emulator.url);
+    assert.equal(raw.version, '2020-10-14');
+    assert.deepEqual(raw.files, ALL_FILES);
+    const root = 'openstack/2020-10-14';
+    assert.deepEqual(withoutSeed(raw.openstack?.meta_data), withoutSeed(novaJson(fixture, `${root}/meta_data.json`)));
+    assert.deepEqual(raw.openstack?.network_data, novaJson(fixture, `${root}/network_data.json`));
+    assert.deepEqual(raw.openstack?.vendor_data, novaJson(fixture, `${root}/vendor_data.json`));
+    assert.deepEqual(raw.openstack?.vendor_data2, novaJson(fixture, `${root}/vendor_data2.json`));
+    assert.deepEqual(raw.openstack?.user_data, novaFile(fixture, `${root}/user_data`));
+
+    const requests = (await emulator.requests()).map((entry) => `${entry.method} ${entry.path}`);
+    assert.deepEqual(requests.slice(0, 2), ['GET /openstack', `GET /${root}`]);
+    assert.deepEqual([...requests.slice(2)].sort(), ALL_FILES.map((file) => `GET /${root}/${file}`).sort());
+    assert.equal(requests.length, 2 + ALL_FILES.length);
+  });
+}
+
+test('--source openstack on an EC2-only service: rejected, /openstack is 404', async () => {
+  const emulator = await startEmulator({ fixture: EC2_ONLY_FIXTURE });
+  try {
+    await assert.rejects(crawl([emulator.url], { kind: 'openstack' }), rejectsWith('ERR_REJECTED', /"\/openstack": 404/));
+  } finally {
+    await emulator.stop();
+  }
+});
+
+test('EC2-only service: the EC2 tree, public keys by name, user-data; each path requested once', async () => {
+  const emulator = await startEmulator({ fixture: EC2_ONLY_FIXTURE });
+  let raw: RawMetadata;
+  try {
+    raw = await crawl([emulator.url]);
+  } finally {
+    await emulator.stop();
+  }
+  assert.equal(raw.kind, 'ec2');
+  assert.equal(raw.version, 'latest');
+  const tree = raw.ec2?.['meta-data'] as Record<string, unknown>;
+  const nova = (path: string) => novaFile('seed-static', `latest/meta-data/${path}`).toString('utf8');
+  assert.equal(tree['instance-id'], nova('instance-id'));
+  assert.equal(tree.hostname, 'dvr3-demo12.novalocal');
+  assert.deepEqual(tree.placement, { 'availability-zone': 'nova' });
+  assert.deepEqual(tree['public-keys'], { '0=dvr3-key': { 'openssh-key': nova('public-keys/0/openssh-key') } });
+  assert.deepEqual(raw.ec2?.user_data, novaFile('seed-static', 'latest/user-data'));
+  assert.ok(raw.files.includes('user-data') && raw.files.includes('meta-data/public-keys/0/openssh-key'));
+
+  const requests = await stopAndList(emulator);
+  assert.equal(requests[0], 'GET /openstack');
+  assert.ok(requests.includes('PUT /latest/api/token'), requests.join(', '));
+  assert.equal(new Set(requests).size, requests.length, `duplicate requests: ${requests.join(', ')}`);
+  assert.equal(requests.length, 1 + 1 + raw.files.length);
+});
+
+test('--source ec2 reads the EC2 tree even where OpenStack answers', async () => {
+  const emulator = await startEmulator({ fixture: SEED_DHCP_FIXTURE });
+  try {
+    const raw = await crawl([emulator.url], { kind: 'ec2' });
+    assert.equal(raw.kind, 'ec2');
+    assert.equal((raw.ec2?.['meta-data'] as Record<string, unknown>)['local-ipv4'], '192.168.0.233');
+  } finally {
+    await emulator.stop();
+  }
+});
+
+/** A stand-in for the Neutron metadata agent: adds the signed headers and forwards to the emulator. */
+async function signingFront(target: string, secret: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const upstream = new URL(target);
+  const server = http.createServer((request, response) => {
+    const headers = {
+      ...request.headers,
+      'x-instance-id': UUID,
+      'x-tenant-id': TENANT,
+      'x-instance-id-signature': createHmac('sha256', secret).update(UUID).digest('hex'),
+      'x-forwarded-for': '192.168.0.233',
+    };
+    const forward = http.request(
+      { host: upstream.hostname, port: upstream.port, path: request.url, method: request.method, headers },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      },
+    );
+    forward.on('error', () => response.destroy());
+    request.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+test('proxy mode behind a front that signs with the right secret: the whole tree', async () => {
+  const emulator = await startEmulator({ fixture: SEED_STATIC_FIXTURE, proxySecret: SECRET });
+  const front = await signingFront(emulator.url, SECRET);
+  try {
+    const raw = await crawl([front.url]);
+    assert.equal(raw.version, '2020-10-14');
+    assert.deepEqual(raw.files, ALL_FILES);
+    assert.equal((raw.openstack?.meta_data as Record<string, unknown>).uuid, UUID);
+  } finally {
+    await front.close();
+    await emulator.stop();
+  }
+});
+
+test('proxy mode, wrong shared secret: ERR_FORBIDDEN at once, no crawl', async () => {
+  const emulator = await startEmulator({ fixture: SEED_STATIC_FIXTURE, proxySecret: SECRET });
+  const front = await signingFront(emulator.url, 'not-the-secret');
+  try {
+    await assert.rejects(crawl([front.url]), rejectsWith('ERR_FORBIDDEN', /"\/openstack": 403/));
+  } finally {
+    await front.close();
+  }
+  assert.deepEqual(await stopAndList(emulator), ['GET /openstack']);
+});
+
+test('proxy mode without the headers: 400 is a rejection naming the missing headers', async () => {
+  const emulator = await startEmulator({ fixture: SEED_STATIC_FIXTURE, proxySecret: SECRET });
+  try {
+    await assert.rejects(crawl([emulator.url]), (error: unknown) => {
+      rejectsWith('ERR_REJECTED', /"\/openstack": 400/)(error);
+      assert.match((error as MdctlError).hint ?? '', /X-Instance-ID/);
+      return true;
+    });
+  } finally {
+    await emulator.stop();
+  }
+});
+
+test('race: a dead candidate and a live one; the live one serves every request', async () => {
+  const emulator = await startEmulator({ fixture: SEED_DHCP_FIXTURE });
+  const dead = await closedPort();
+  try {
+    const raw = await crawl([dead, emulator.url], { kind: 'auto' }, 3000);
+    assert.equal(raw.endpoint, emulator.url);
+  } finally {
+    await emulator.stop();
+  }
+  const requests = (await emulator.requests()).map((entry) => entry.path);
+  assert.equal(requests.filter((path) => path === '/openstack').length, 1);
+  assert.equal(requests.length, 2 + ALL_FILES.length);
+});
+
+test('race: two live candidates; exactly one wins and the crawl uses only it', async () => {
+  const first = await startEmulator({ fixture: SEED_DHCP_FIXTURE });
+  const second = await startEmulator({ fixture: SEED_DHCP_FIXTURE });
+  let raw: RawMetadata;
+  try {
+    raw = await crawl([first.url, second.url]);
+  } finally {
+    await first.stop();
+    await second.stop();
+  }
+  const counts = [(await first.requests()).length, (await second.requests()).length];
+  const winner = raw.endpoint === first.url ? 0 : 1;
+  assert.equal(counts[winner], 2 + ALL_FILES.length);
+  assert.ok(counts[1 - winner]! <= 1, `the loser got ${counts[1 - winner]} requests`);
+});
+
+test('no candidate at all: ERR_NO_ROUTE', async () => {
+  await assert.rejects(crawl([]), rejectsWith('ERR_NO_ROUTE', /no candidate/));
+});
+
+test('every candidate refused: ERR_UNREACHABLE naming them all', async () => {
+  const one = await closedPort();
+  const two = await closedPort();
+  await assert.rejects(crawl([one, two], { kind: 'auto' }, 1500), (error: unknown) => {
+    rejectsWith('ERR_UNREACHABLE', /no answer from/)(error);
+    assert.ok((error as Error).message.includes(one) && (error as Error).message.includes(two));
+    return true;
+  });
+});
