@@ -54,7 +54,8 @@ export interface Applier {
   apply(change: Change, ctx: ApplyContext): Promise<void>;
   /**
    * What to keep for the next run after this one (JSON-safe): what mdctl added and owns.
-   * Given this run's results; not called on a dry run.
+   * Given this run's results; not called on a dry run. Returning undefined keeps what was
+   * remembered before.
    */
   remember?(results: ChangeResult[], ctx: ApplyContext): unknown;
 }

@@ -1,0 +1,2 @@
+// The applier types, re-exported from core for plugin authors and the appliers of this folder.
+export type { Applier, ApplyContext, Change, ChangeAction, ChangeResult, ResultStatus } from '../core/applier.js';
