@@ -1,0 +1,145 @@
+// The instance cache: instance.json (0644, no sensitive keys) and instance-sensitive.json (0600).
+import { mkdir, chmod } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MdctlError, isMdctlError, quote } from '../core/errors.js';
+import { SCHEMA_VERSION, type Instance } from '../core/instance.js';
+import { isObject } from '../model/fields.js';
+import { instanceProblem } from '../model/shape.js';
+import { readFileUnder, writeFileAtomic } from '../system/files.js';
+import { mergeSensitive, splitSensitive } from './sensitive.js';
+
+export const CACHE_FILE = 'instance.json';
+export const SENSITIVE_FILE = 'instance-sensitive.json';
+
+/**
+ * Why the sensitive keys are not in a document read from the cache: `denied` (this user cannot
+ * read instance-sensitive.json), `missing`, or `invalid` (corrupt, a symlink, another fetch's).
+ */
+export type SensitiveState = 'ok' | 'denied' | 'missing' | 'invalid';
+
+export type CacheRead =
+  /** `document` lacks the sensitive keys unless `sensitive` is "ok"; `sensitiveProblem` says why. */
+  | { state: 'ok'; document: Instance; sensitive: SensitiveState; sensitiveProblem: string | null }
+  | { state: 'missing' }
+  /** Present but not to be trusted: refetch. `reason` is one line for a warning. */
+  | { state: 'invalid'; reason: string };
+
+/** What the sensitive file holds: the values by dotted path, tied to one fetch of one instance. */
+interface SensitiveFile {
+  schema: typeof SCHEMA_VERSION;
+  instance_id: string;
+  fetched_at: string;
+  values: Record<string, unknown>;
+}
+
+function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/** Creates the cache directory (0755) when it is missing; an existing one is left as it is. */
+async function ensureDirectory(dir: string): Promise<void> {
+  try {
+    const created = await mkdir(dir, { recursive: true, mode: 0o755 });
+    if (created !== undefined) await chmod(dir, 0o755);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new MdctlError(code === 'EACCES' || code === 'EPERM' ? 'ERR_PERMISSION' : 'ERR_IO', `cannot create the cache directory ${quote(dir)}: ${code}`, {
+      cause: error,
+      hint: code === 'EACCES' ? 'run as root, or choose another --cache-dir' : undefined,
+    });
+  }
+}
+
+/**
+ * Writes the document to the cache atomically: the sensitive file first, then the public one,
+ * each through a temp file in the same directory (fsync, rename, fsync of the directory). A
+ * symlink in place of either file is refused (ERR_UNSAFE_PATH). Returns the paths written.
+ */
+export async function writeCache(dir: string, document: Instance): Promise<string[]> {
+  await ensureDirectory(dir);
+  const { public: publicDocument, values } = splitSensitive(document);
+  const sensitive: SensitiveFile = {
+    schema: SCHEMA_VERSION,
+    instance_id: document.instance_id,
+    fetched_at: document.source.fetched_at,
+    values,
+  };
+  await writeFileAtomic(dir, SENSITIVE_FILE, json(sensitive), { mode: 0o600 });
+  await writeFileAtomic(dir, CACHE_FILE, json(publicDocument), { mode: 0o644 });
+  return [join(dir, CACHE_FILE), join(dir, SENSITIVE_FILE)];
+}
+
+type Loaded = { state: 'ok'; value: unknown } | { state: 'missing' } | { state: 'denied'; reason: string } | { state: 'invalid'; reason: string };
+
+/** Reads and parses one cache file without following a symlink. */
+async function load(dir: string, name: string): Promise<Loaded> {
+  const path = join(dir, name);
+  let bytes: Buffer | null;
+  try {
+    bytes = await readFileUnder(dir, name);
+  } catch (error) {
+    if (!isMdctlError(error)) throw error;
+    if ((error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return { state: 'missing' };
+    if (error.code === 'ERR_PERMISSION') return { state: 'denied', reason: `cannot read ${quote(path)}: permission denied` };
+    return { state: 'invalid', reason: error.message };
+  }
+  if (bytes === null) return { state: 'missing' };
+  try {
+    return { state: 'ok', value: JSON.parse(bytes.toString('utf8')) as unknown };
+  } catch {
+    return { state: 'invalid', reason: `${quote(path)}: not valid JSON` };
+  }
+}
+
+function schemaProblem(value: unknown): string | null {
+  if (!isObject(value)) return 'not an object';
+  if (value.schema !== SCHEMA_VERSION) return `schema ${quote(value.schema)} is not schema ${SCHEMA_VERSION}`;
+  return null;
+}
+
+/** The sensitive values when the file belongs to the same fetch as `document`, else why not. */
+function sensitiveValues(
+  loaded: Loaded,
+  document: Instance,
+  path: string,
+): { values: Record<string, unknown> } | { state: SensitiveState; problem: string } {
+  if (loaded.state === 'missing') return { state: 'missing', problem: `${quote(path)} is missing` };
+  if (loaded.state !== 'ok') return { state: loaded.state, problem: loaded.reason };
+  const file = loaded.value;
+  const invalid = (why: string) => ({ state: 'invalid' as const, problem: `${quote(path)}: ${why}` });
+  const schema = schemaProblem(file);
+  if (schema !== null) return invalid(schema);
+  if (!isObject(file) || !isObject(file.values)) return invalid('no values');
+  if (file.instance_id !== document.instance_id || file.fetched_at !== document.source.fetched_at) {
+    return invalid(`written by another fetch than ${CACHE_FILE}`);
+  }
+  return { values: file.values };
+}
+
+/**
+ * Reads the cache. A missing instance.json is `missing`; an unreadable, corrupt, symlinked,
+ * unknown-schema or wrongly typed one is `invalid` with a reason (never trusted: refetch). The
+ * sensitive keys are merged in when instance-sensitive.json is readable and belongs to the same
+ * fetch; otherwise the document comes without them and `sensitive` says why.
+ */
+export async function readCache(dir: string): Promise<CacheRead> {
+  const path = join(dir, CACHE_FILE);
+  const loaded = await load(dir, CACHE_FILE);
+  if (loaded.state === 'missing') return loaded;
+  if (loaded.state !== 'ok') return { state: 'invalid', reason: loaded.reason };
+  const problem = schemaProblem(loaded.value) ?? instanceProblem(loaded.value, false);
+  if (problem !== null) return { state: 'invalid', reason: `${quote(path)}: ${problem}` };
+  if (Object.keys(splitSensitive(loaded.value as object).values).length > 0) {
+    return { state: 'invalid', reason: `${quote(path)}: holds sensitive keys` };
+  }
+  const publicDocument = loaded.value as Instance;
+  const sensitivePath = join(dir, SENSITIVE_FILE);
+  const found = sensitiveValues(await load(dir, SENSITIVE_FILE), publicDocument, sensitivePath);
+  if ('state' in found) return { state: 'ok', document: publicDocument, sensitive: found.state, sensitiveProblem: found.problem };
+  const merged = mergeSensitive(publicDocument, found.values);
+  const mergedProblem = instanceProblem(merged, true);
+  if (mergedProblem !== null) {
+    return { state: 'ok', document: publicDocument, sensitive: 'invalid', sensitiveProblem: `${quote(sensitivePath)}: ${mergedProblem}` };
+  }
+  return { state: 'ok', document: merged as unknown as Instance, sensitive: 'ok', sensitiveProblem: null };
+}
