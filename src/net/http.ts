@@ -81,11 +81,10 @@ const CAUSES: Record<string, string> = {
 function describe(error: unknown): string {
   const code = errorCode(error);
   const message = error instanceof Error ? error.message : String(error);
-  if (code !== undefined && CAUSES[code] !== undefined) return `${CAUSES[code]} (${code})`;
-  if (message === 'The server aborted pending request' || /aborted/i.test(message)) {
-    return 'connection closed before the body ended';
-  }
-  return code === undefined ? message : `${message} (${code})`;
+  const suffix = code === undefined ? '' : ` (${code})`;
+  if (message === 'The server aborted pending request') return `connection closed before the body ended${suffix}`;
+  if (code !== undefined && CAUSES[code] !== undefined) return `${CAUSES[code]}${suffix}`;
+  return `${message}${suffix}`;
 }
 
 /** Shortcut for transport failures that did not come from got (deadline already passed). */
