@@ -1,9 +1,6 @@
 // Crawls against the real emulator process: both seed fixtures, EC2-only, proxy mode behind a signing front, and the race.
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Deadline } from '../../src/core/deadline.js';
@@ -11,10 +8,9 @@ import { MdctlError, type ErrorCode } from '../../src/core/errors.js';
 import type { RawMetadata } from '../../src/core/raw.js';
 import { createClient } from '../../src/net/http.js';
 import { readMetadata, type SourceSpec } from '../../src/sources/select.js';
+import { PROXY_INSTANCE_ID, closedPort, signingFront } from './front.js';
 import { EC2_ONLY_FIXTURE, NOVA_FIXTURES, SEED_DHCP_FIXTURE, SEED_STATIC_FIXTURE, startEmulator, type Emulator } from '../helpers/emulator.js';
 
-const UUID = '795fed3a-431a-4b89-bd80-ffac22196e72';
-const TENANT = 'feaf6d4b8b8745fb9c955389675ef5d5';
 const SECRET = 'mdctl-sources-secret';
 const ALL_FILES = ['meta_data.json', 'network_data.json', 'vendor_data.json', 'vendor_data2.json', 'user_data'];
 
@@ -49,15 +45,6 @@ function withoutSeed(doc: unknown): unknown {
 async function stopAndList(emulator: Emulator): Promise<string[]> {
   await emulator.stop();
   return (await emulator.requests()).map((entry) => `${entry.method} ${entry.path}`);
-}
-
-/** A closed loopback port: bind, read the port, close. */
-async function closedPort(): Promise<string> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
 }
 
 function rejectsWith(code: ErrorCode, pattern: RegExp) {
@@ -143,39 +130,6 @@ test('--source ec2 reads the EC2 tree even where OpenStack answers', async () =>
   }
 });
 
-/** A stand-in for the Neutron metadata agent: adds the signed headers and forwards to the emulator. */
-async function signingFront(target: string, secret: string): Promise<{ url: string; close: () => Promise<void> }> {
-  const upstream = new URL(target);
-  const server = http.createServer((request, response) => {
-    const headers = {
-      ...request.headers,
-      'x-instance-id': UUID,
-      'x-tenant-id': TENANT,
-      'x-instance-id-signature': createHmac('sha256', secret).update(UUID).digest('hex'),
-      'x-forwarded-for': '192.168.0.233',
-    };
-    const forward = http.request(
-      { host: upstream.hostname, port: upstream.port, path: request.url, method: request.method, headers },
-      (answer) => {
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(response);
-      },
-    );
-    forward.on('error', () => response.destroy());
-    request.pipe(forward);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 test('proxy mode behind a front that signs with the right secret: the whole tree', async () => {
   const emulator = await startEmulator({ fixture: SEED_STATIC_FIXTURE, proxySecret: SECRET });
   const front = await signingFront(emulator.url, SECRET);
@@ -183,7 +137,7 @@ test('proxy mode behind a front that signs with the right secret: the whole tree
     const raw = await crawl([front.url]);
     assert.equal(raw.version, '2020-10-14');
     assert.deepEqual(raw.files, ALL_FILES);
-    assert.equal((raw.openstack?.meta_data as Record<string, unknown>).uuid, UUID);
+    assert.equal((raw.openstack?.meta_data as Record<string, unknown>).uuid, PROXY_INSTANCE_ID);
   } finally {
     await front.close();
     await emulator.stop();

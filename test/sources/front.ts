@@ -1,0 +1,54 @@
+// Test helper: a stand-in for the Neutron metadata agent that signs requests and forwards them to the emulator.
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export const PROXY_INSTANCE_ID = '795fed3a-431a-4b89-bd80-ffac22196e72';
+export const PROXY_TENANT_ID = 'feaf6d4b8b8745fb9c955389675ef5d5';
+
+export interface Front {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Adds X-Instance-ID, X-Tenant-ID, X-Forwarded-For and the hex HMAC-SHA256 signature of the instance id made with `secret`. */
+export async function signingFront(target: string, secret: string): Promise<Front> {
+  const upstream = new URL(target);
+  const server = http.createServer((request, response) => {
+    const headers = {
+      ...request.headers,
+      'x-instance-id': PROXY_INSTANCE_ID,
+      'x-tenant-id': PROXY_TENANT_ID,
+      'x-instance-id-signature': createHmac('sha256', secret).update(PROXY_INSTANCE_ID).digest('hex'),
+      'x-forwarded-for': '192.168.0.233',
+    };
+    const forward = http.request(
+      { host: upstream.hostname, port: upstream.port, path: request.url, method: request.method, headers },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      },
+    );
+    forward.on('error', () => response.destroy());
+    request.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A loopback port nothing listens on: bind, read the port, close. */
+export async function closedPort(): Promise<string> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
