@@ -93,7 +93,11 @@ async function load(dir: string, name: string): Promise<Loaded> {
 
 function schemaProblem(value: unknown): string | null {
   if (!isObject(value)) return 'not an object';
-  if (value.schema !== SCHEMA_VERSION) return `schema ${quote(value.schema)} is not schema ${SCHEMA_VERSION}`;
+  if (value.schema === undefined) return 'no schema';
+  if (value.schema !== SCHEMA_VERSION) {
+    const schema = typeof value.schema === 'number' ? String(value.schema) : quote(value.schema);
+    return `schema ${schema} is not supported (this mdctl reads schema ${SCHEMA_VERSION})`;
+  }
   return null;
 }
 
