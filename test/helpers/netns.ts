@@ -143,3 +143,14 @@ export async function waitForAddresses(ns: string, timeoutMs = 10_000): Promise<
     await sleep(50);
   }
 }
+
+/** Wait until `ifname` has an IPv6 link-local address that is no longer tentative (the kernel adds it once the link has carrier). */
+export async function waitForLinkLocal(ns: string, ifname: string, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const { stdout } = await run(['ip', '-n', ns, '-6', 'addr', 'show', 'dev', ifname, 'scope', 'link']);
+    if (stdout.includes('inet6 fe80:') && !stdout.includes('tentative')) return;
+    if (Date.now() > until) throw new Error(`netns: no usable link-local address on ${ifname} in ${ns}: ${stdout.trim()}`);
+    await sleep(50);
+  }
+}
