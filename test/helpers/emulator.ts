@@ -1,6 +1,7 @@
 // Starts `mdctl serve` as a real process for tests and reads its access log; fixture paths shared by every test.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequestRaw, type OutgoingHttpHeaders } from 'node:http';
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,4 +152,34 @@ export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> 
       await exited;
     },
   };
+}
+
+export interface HttpResult {
+  status: number;
+  contentType: string | undefined;
+  headers: NodeJS.Dict<string | string[]>;
+  body: Buffer;
+}
+
+export interface HttpOptions {
+  method?: string;
+  /** Exactly these headers (no Accept unless given: WebOb answers errors in plain text then). */
+  headers?: OutgoingHttpHeaders;
+  body?: string | Buffer;
+}
+
+/** One HTTP request with nothing added (unlike fetch, which sends Accept: *\/*); rejects on a connection error. */
+export function httpRequest(url: string, options: HttpOptions = {}): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequestRaw(url, { method: options.method ?? 'GET', headers: options.headers ?? {}, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], headers: res.headers, body: Buffer.concat(chunks) }),
+      );
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
 }
