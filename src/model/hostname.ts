@@ -26,7 +26,7 @@ export function normalizeHostname(value: string): HostnamePair {
   if (!/^[A-Za-z0-9._-]+$/.test(value)) throw refuse(value, 'characters other than letters, digits, "-", "_" and "."');
   const labels = value.toLowerCase().replace(/_/g, '-').replace(/\.$/, '').split('.');
   const [first, ...rest] = labels as [string, ...string[]];
-  const short = first.slice(0, 63).replace(/-+$/, '');
+  const short = first.length > 63 ? first.slice(0, 63).replace(/-+$/, '') : first;
   for (const [index, label] of [short, ...rest].entries()) {
     if (label === '') throw refuse(value, 'empty label');
     if (label.length > 63) throw refuse(value, `label ${index + 1} is over 63 characters`);

@@ -76,8 +76,9 @@ function onLink(route: Route, gateway: { family: Family; value: bigint }, networ
   if (gateway.family === 6 && inSubnet(gateway.value, addressValue('fe80::')?.value ?? 0n, 10, 6)) return true;
   return networks.some((network) => {
     const sameLink =
-      (route.mac !== null && network.mac !== null && network.mac.toLowerCase() === route.mac.toLowerCase()) ||
-      (route.link !== null && network.link === route.link);
+      route.mac !== null && network.mac !== null
+        ? network.mac.toLowerCase() === route.mac.toLowerCase()
+        : route.link !== null && network.link === route.link;
     const address = network.ip_address === null ? null : addressValue(network.ip_address);
     const prefix = networkPrefix(network);
     return sameLink && address !== null && prefix !== null && address.family === gateway.family && inSubnet(gateway.value, address.value, prefix, gateway.family);

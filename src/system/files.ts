@@ -2,7 +2,7 @@
 import { constants, type Stats } from 'node:fs';
 import { lstat, mkdir, open, realpath, rename, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { basename, dirname, join, posix } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { MdctlError, quote } from '../core/errors.js';
 
 export interface Ownership {
@@ -14,9 +14,13 @@ export interface Ownership {
 
 /** The components of a path inside the root: "/etc/hosts" -> ["etc", "hosts"]; ".." is refused. */
 export function componentsOf(path: string): string[] {
-  const parts = posix.normalize(`/${path}`).split('/').filter((part) => part !== '');
-  if (parts.includes('..')) throw new MdctlError('ERR_UNSAFE_PATH', `${quote(path)}: path leaves the root`);
+  const parts = path.split('/').filter((part) => part !== '' && part !== '.');
+  if (parts.includes('..')) throw new MdctlError('ERR_UNSAFE_PATH', `${quote(path)}: ".." is not allowed in a path under the root`);
   return parts;
+}
+
+function parentOf(path: string): string {
+  return `/${componentsOf(path).slice(0, -1).join('/')}`;
 }
 
 /** The absolute host path of `path` inside `root` (no checks on the file system). */
@@ -108,7 +112,7 @@ async function requireDirectory(root: string, path: string): Promise<void> {
  * given its mode and owner, renamed over the target, then the directory fsynced.
  */
 export async function writeFileAtomic(root: string, path: string, data: string | Buffer, owner: Ownership): Promise<void> {
-  const parent = posix.dirname(posix.normalize(`/${path}`));
+  const parent = parentOf(path);
   await requireDirectory(root, parent);
   const existing = await inspectUnder(root, path);
   const full = resolveUnder(root, path);
@@ -134,7 +138,7 @@ export async function writeFileAtomic(root: string, path: string, data: string |
 
 /** Creates one directory under the root (its parent must exist) with a mode and owner. */
 export async function makeDirectoryUnder(root: string, path: string, owner: Ownership): Promise<void> {
-  const parent = posix.dirname(posix.normalize(`/${path}`));
+  const parent = parentOf(path);
   await requireDirectory(root, parent);
   const full = resolveUnder(root, path);
   try {

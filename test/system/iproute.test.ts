@@ -1,0 +1,69 @@
+// iproute2 JSON parsing, and route replace/list/remove for real in a network namespace made by the test.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { ipRouteTable, parseIpLinks, parseIpRoutes } from '../../src/system/iproute.js';
+import { addAddr, cleanup, createNetns, run, uniqueName } from '../helpers/netns.js';
+
+test('ip -j route output parses into CIDR routes', () => {
+  const json = JSON.stringify([
+    { dst: 'default', gateway: '192.168.0.1', dev: 'eth0', protocol: 'static', flags: [] },
+    { dst: '169.254.169.254', gateway: '192.168.0.3', dev: 'eth0', flags: [] },
+    { dst: '192.168.0.0/24', dev: 'eth0', protocol: 'kernel', scope: 'link', prefsrc: '192.168.0.233', flags: [] },
+    { nodst: true },
+  ]);
+  assert.deepEqual(parseIpRoutes(json, 4), [
+    { family: 4, destination: '0.0.0.0/0', gateway: '192.168.0.1', dev: 'eth0' },
+    { family: 4, destination: '169.254.169.254/32', gateway: '192.168.0.3', dev: 'eth0' },
+    { family: 4, destination: '192.168.0.0/24', gateway: null, dev: 'eth0' },
+  ]);
+  assert.deepEqual(parseIpRoutes('[{"dst":"default","gateway":"fe80::1","dev":"eth0"},{"dst":"2001:db8::1"}]', 6), [
+    { family: 6, destination: '::/0', gateway: 'fe80::1', dev: 'eth0' },
+    { family: 6, destination: '2001:db8::1/128', gateway: null, dev: null },
+  ]);
+  assert.deepEqual(parseIpRoutes('', 4), []);
+  assert.throws(() => parseIpRoutes('{"not":"a list"}', 4), /not a list/);
+  assert.throws(() => parseIpRoutes('<html>', 4), /invalid JSON/);
+});
+
+test('ip -j link output gives interfaces with their MAC, lower-cased', () => {
+  const json = JSON.stringify([
+    { ifname: 'lo', address: '00:00:00:00:00:00' },
+    { ifname: 'eth0', address: 'FA:16:3E:5B:A1:0C' },
+    { ifname: 'wg0', link_type: 'none' },
+  ]);
+  assert.deepEqual(parseIpLinks(json), [
+    { name: 'lo', mac: '00:00:00:00:00:00' },
+    { name: 'eth0', mac: 'fa:16:3e:5b:a1:0c' },
+  ]);
+});
+
+const ns = uniqueName('sysip');
+before(async () => {
+  await createNetns(ns);
+  await run(['ip', '-n', ns, 'link', 'add', 'dum0', 'address', 'fa:16:3e:00:00:42', 'type', 'veth', 'peer', 'name', 'dum1']);
+  await run(['ip', '-n', ns, 'link', 'set', 'dum1', 'up']);
+  await run(['ip', '-n', ns, 'link', 'set', 'dum0', 'up']);
+  await addAddr(ns, 'dum0', '192.168.7.10/24');
+});
+after(cleanup);
+
+test('routes are replaced, listed and removed in a namespace', async () => {
+  const table = ipRouteTable(['ip', 'netns', 'exec', ns, 'ip']);
+  assert.ok((await table.links()).some((link) => link.name === 'dum0' && link.mac === 'fa:16:3e:00:00:42'));
+  const route = { family: 4 as const, destination: '10.20.0.0/16', gateway: '192.168.7.254', dev: 'dum0' };
+  await table.replace(route);
+  await table.replace(route);
+  await table.replace({ family: 4, destination: '0.0.0.0/0', gateway: '192.168.7.1', dev: 'dum0' });
+  const listed = await table.list(4);
+  assert.deepEqual(
+    listed.filter((r) => r.gateway !== null),
+    [
+      { family: 4, destination: '0.0.0.0/0', gateway: '192.168.7.1', dev: 'dum0' },
+      { family: 4, destination: '10.20.0.0/16', gateway: '192.168.7.254', dev: 'dum0' },
+    ],
+  );
+  await table.remove(route);
+  assert.equal((await table.list(4)).some((r) => r.destination === '10.20.0.0/16'), false);
+  await assert.rejects(table.remove(route), (error: Error & { code?: string }) => error.code === 'ERR_EXEC');
+  await assert.rejects(table.replace({ family: 4, destination: '10.30.0.0/16', gateway: '10.99.0.1', dev: 'dum0' }), /ERR_EXEC|failed/);
+});

@@ -1,0 +1,55 @@
+// The run lock: exclusive while held, waits then gives up with ERR_LOCKED, takes over stale locks.
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { acquireLock } from '../../src/system/lock.js';
+import { makeRoot, removeRoots } from '../appliers/root.js';
+
+after(removeRoots);
+
+const instant = { sleep: () => Promise.resolve(), bootId: () => Promise.resolve('boot-a') };
+
+test('a held lock makes the second caller wait, then give up with ERR_LOCKED', async () => {
+  const path = join(makeRoot(), 'lock');
+  const release = await acquireLock(path, { waitMs: 0, ...instant });
+  let clock = 0;
+  let waited = 0;
+  await assert.rejects(
+    acquireLock(path, { waitMs: 1000, now: () => clock, sleep: async (ms) => void ((clock += ms), (waited += 1)), bootId: instant.bootId }),
+    (error: Error & { code?: string }) => error.code === 'ERR_LOCKED' && error.message.includes(`pid ${process.pid}`),
+  );
+  assert.ok(waited >= 10);
+  await release();
+  assert.equal(existsSync(path), false);
+  const again = await acquireLock(path, { waitMs: 0, ...instant });
+  await again();
+});
+
+test('the waiter gets the lock once the holder releases it', async () => {
+  const path = join(makeRoot(), 'lock');
+  const release = await acquireLock(path, { waitMs: 0, ...instant });
+  let polls = 0;
+  const second = acquireLock(path, {
+    waitMs: 60_000,
+    bootId: instant.bootId,
+    sleep: async () => {
+      polls += 1;
+      if (polls === 3) await release();
+    },
+  });
+  const releaseSecond = await second;
+  assert.equal(polls, 3);
+  await releaseSecond();
+});
+
+test('locks of a dead process, of an earlier boot, or unreadable are stale and taken over', async () => {
+  const dir = makeRoot();
+  for (const content of ['2147483646 boot-a\n', `${process.pid} boot-earlier\n`, 'garbage']) {
+    const path = join(dir, 'lock');
+    writeFileSync(path, content);
+    const release = await acquireLock(path, { waitMs: 0, ...instant });
+    await release();
+    assert.equal(existsSync(path), false, content);
+  }
+});
