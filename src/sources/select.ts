@@ -103,7 +103,11 @@ export async function race(
 
 /** One candidate: its own error. Several: a refusal if one was refused, else "unreachable" naming them all. */
 function raceFailure(candidates: readonly string[], errors: readonly unknown[]): unknown {
-  if (errors.length === 1) return errors[0];
+  if (errors.length === 1) {
+    const [error] = errors;
+    if (!isMdctlError(error) || error.exitStatus !== Exit.UNREACHABLE) return error;
+    return new MdctlError(error.code, `metadata service ${quote(candidates[0])}: ${error.message}`, { hint: error.hint, cause: error });
+  }
   const refusal = errors.find((error) => isMdctlError(error) && error.exitStatus !== Exit.UNREACHABLE);
   if (refusal !== undefined) return refusal;
   const first = errors[0];

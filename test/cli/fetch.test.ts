@@ -1,12 +1,15 @@
 // `mdctl fetch` as a process against the emulator: output formats, exit codes, cache contents and request counts.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { load } from 'js-yaml';
 import type { Instance } from '../../src/core/instance.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { BIN, runCli, type CliResult } from '../helpers/cli.js';
 import { EC2_ONLY_FIXTURE, NOVA_FIXTURES, SEED_DHCP_FIXTURE, SEED_STATIC_FIXTURE, startEmulator, type Emulator } from '../helpers/emulator.js';
 import { closedPort, signingFront } from '../sources/front.js';
 
@@ -118,9 +121,11 @@ test('EC2-only service: the EC2 tree, exit 0', async () => {
 
 test('connection refused on a closed loopback port: exit 4, one line, no cache', async () => {
   const cache = cacheDir();
-  const result = await runCli(['fetch', '--endpoint', await closedPort(), '--cache-dir', cache, '--timeout', '1', '--json']);
+  const endpoint = await closedPort();
+  const result = await runCli(['fetch', '--endpoint', endpoint, '--cache-dir', cache, '--timeout', '1', '--json']);
   assert.equal(result.status, 4, result.stderr);
   oneErrorLine(result, /connection refused/);
+  assert.ok(result.stderr.includes(endpoint), 'the endpoint is named');
   assert.ok(!existsSync(join(cache, 'instance.json')));
 });
 
@@ -188,3 +193,25 @@ for (const [args, pattern] of [
     oneErrorLine(result, pattern);
   });
 }
+
+test('Ctrl-C stops a fetch that is waiting on a silent service at once, by the signal', async () => {
+  const sockets: Socket[] = [];
+  const blackhole = createServer((socket) => sockets.push(socket));
+  await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
+  const { port } = blackhole.address() as AddressInfo;
+  const cache = cacheDir();
+  const child = spawn(process.execPath, [BIN, 'fetch', '--endpoint', `http://127.0.0.1:${port}`, '--cache-dir', cache, '--timeout', '60'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    await once(blackhole, 'connection');
+    child.kill('SIGINT');
+    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    assert.equal(signal, 'SIGINT', `exited with ${code}`);
+    assert.ok(!existsSync(join(cache, 'instance.json')));
+  } finally {
+    child.kill('SIGKILL');
+    for (const socket of sockets) socket.destroy();
+    blackhole.close();
+  }
+});

@@ -4,12 +4,18 @@ import type { CommandContext } from '../context.js';
 import { FETCH_TIMEOUT_SECONDS, fetchInstance, parseTimeout, type FetchSummary } from '../fetcher.js';
 import type { Output } from '../output.js';
 
+/** A long list (an EC2 tree) is cut to its first entries and a count. */
+function listed(files: string[]): string {
+  const shown = 6;
+  return files.length <= shown ? files.join(', ') : `${files.slice(0, shown).join(', ')}, … (${files.length} in all)`;
+}
+
 async function printSummary(out: Output, summary: FetchSummary): Promise<void> {
   const c = await out.chalk();
   const rows: [string, string][] = [
     ['source', `${summary.kind} ${summary.endpoint}`],
     ['version', summary.version],
-    ['files', summary.files.join(', ')],
+    ['files', listed(summary.files)],
     ['instance', summary.instance_id],
     ['hostname', summary.hostname ?? '(none)'],
     ['cache', summary.cache.join(', ')],
