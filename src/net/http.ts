@@ -57,6 +57,11 @@ function createAgents(parsed: ParsedBase, base: string): Agents {
   return { http: parsed.zone === null ? new http.Agent(options) : new ZonedAgent(parsed.connectHost, options) };
 }
 
+/** A path as is when it is plain printable ASCII, else quoted so it cannot break the one-line message. */
+function printable(path: string): string {
+  return /^[\x21-\x7e]*$/.test(path) && path.length <= 200 ? path : quote(path);
+}
+
 function plural(tries: number): string {
   return tries === 1 ? '1 try' : `${tries} tries`;
 }
@@ -94,8 +99,8 @@ function timeoutError(): Error {
 
 interface Attempt {
   method: 'GET' | 'PUT' | 'POST';
-  /** The path the caller asked for (named in messages). */
-  path: string;
+  /** "GET /path" as the caller asked, for messages. */
+  what: string;
   /** The path requested on the origin: the base's path prefix plus `path`, or a redirect's target. */
   target: string;
   headers: Record<string, string>;
@@ -123,7 +128,7 @@ class Client implements MetadataClient {
   async request(path: string, options: RequestOptions = {}): Promise<HttpResponse> {
     const attempt: Attempt = {
       method: options.method ?? 'GET',
-      path,
+      what: `${options.method ?? 'GET'} ${printable(path)}`,
       target: `${this.parsed.pathPrefix}${path.startsWith('/') ? '' : '/'}${path}`,
       headers: { ...this.options.headers, ...options.headers },
       body: options.body,
@@ -137,12 +142,12 @@ class Client implements MetadataClient {
       sleep: (ms) => this.sleep(ms),
       random: this.options.random,
     });
-    const what = `${attempt.method} ${path}`;
+    const { what } = attempt;
     if (result.outcome.ok) {
       const response = result.outcome.value;
       if (result.stop === 'done') return response;
       const retryAfter =
-        result.stop === 'retry-after' ? ` (Retry-After ${String(response.headers['retry-after'])} ends past the deadline)` : '';
+        result.stop === 'retry-after' ? ` (Retry-After ${quote(response.headers['retry-after'])} ends past the deadline)` : '';
       throw new MdctlError('ERR_UNREACHABLE', `${what}: HTTP ${response.status}${retryAfter} after ${plural(result.tries)}`, {
         hint: 'the service answered with an error; safe to retry later',
       });
@@ -206,7 +211,7 @@ class Client implements MetadataClient {
       if (!REDIRECT_STATUSES.has(response.status) || typeof location !== 'string') return response;
       const target = this.sameOrigin(current, location);
       if (hop + 1 > MAX_REDIRECTS) {
-        throw new MdctlError('ERR_REDIRECT', `${attempt.method} ${attempt.path}: more than ${MAX_REDIRECTS} redirects`);
+        throw new MdctlError('ERR_REDIRECT', `${attempt.what}: more than ${MAX_REDIRECTS} redirects`);
       }
       const method = response.status === 303 ? 'GET' : current.method;
       current = { ...current, method, target, body: method === 'GET' ? undefined : current.body };
@@ -215,7 +220,7 @@ class Client implements MetadataClient {
 
   /** The path of a redirect target on our own origin; ERR_REDIRECT for any other origin. */
   private sameOrigin(from: Attempt, location: string): string {
-    const what = `${from.method} ${from.path}`;
+    const { what } = from;
     let target: URL;
     try {
       target = new URL(location, `${this.parsed.origin}${from.target}`);
@@ -232,12 +237,13 @@ class Client implements MetadataClient {
 
   /** One HTTP exchange over the agent, streaming the body and stopping as soon as it passes the cap. */
   private async once(attempt: Attempt, tryNumber: number): Promise<HttpResponse> {
-    if (this.closed) throw new MdctlError('ERR_UNREACHABLE', `${attempt.method} ${attempt.path}: aborted (client closed)`);
+    if (this.closed) throw new MdctlError('ERR_UNREACHABLE', `${attempt.what}: aborted (client closed)`);
     const got = await loadGot();
     const remaining = this.options.deadline.remaining();
     if (remaining === 0) throw timeoutError();
     const timeoutMs = Math.max(1, Math.min(this.options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS, remaining));
     const url = `${this.parsed.origin}${attempt.target}`;
+    const shown = `${this.shownOrigin}${attempt.target}`;
     const started = Date.now();
     const response = await this.track(
       (signal) =>
@@ -268,7 +274,7 @@ class Client implements MetadataClient {
           const tooLarge = (): MdctlError =>
             new MdctlError(
               'ERR_BODY_TOO_LARGE',
-              `${attempt.method} ${attempt.path}: body larger than ${attempt.maxBytes} bytes refused`,
+              `${attempt.what}: body larger than ${attempt.maxBytes} bytes refused`,
             );
           stream.on('response', (incoming: http.IncomingMessage) => {
             status = incoming.statusCode ?? 0;
@@ -285,14 +291,14 @@ class Client implements MetadataClient {
           stream.on('end', () => {
             if (settled) return;
             settled = true;
-            resolve({ status, headers, body: Buffer.concat(chunks, size), url: `${this.shownOrigin}${attempt.target}` });
+            resolve({ status, headers, body: Buffer.concat(chunks, size), url: shown });
           });
         }),
     ).catch((error: unknown) => {
-      this.options.log?.(`${attempt.method} ${url} (try ${tryNumber}): ${isMdctlError(error) ? error.message : describe(error)}`);
+      this.options.log?.(`${attempt.method} ${shown} (try ${tryNumber}): ${isMdctlError(error) ? error.message : describe(error)}`);
       throw error;
     });
-    this.options.log?.(`${attempt.method} ${url} (try ${tryNumber}): ${response.status} in ${Date.now() - started} ms`);
+    this.options.log?.(`${attempt.method} ${shown} (try ${tryNumber}): ${response.status} in ${Date.now() - started} ms`);
     return response;
   }
 }

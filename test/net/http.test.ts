@@ -100,7 +100,8 @@ function isError(code: string, ...parts: (string | RegExp)[]): (e: unknown) => b
 describe('statuses', () => {
   test('200: body, headers and URL; one keep-alive connection for several requests', async () => {
     const server = await serve((req, res) => res.setHeader('content-type', 'text/plain').end(`hello ${req.url}`));
-    const c = client(server.base);
+    const log: string[] = [];
+    const c = client(server.base, { log: (line) => log.push(line) });
     const first = await c.request('/openstack');
     const second = await c.request('/openstack/latest/meta_data.json');
     assert.equal(first.status, 200);
@@ -110,6 +111,7 @@ describe('statuses', () => {
     assert.equal(second.body.toString(), 'hello /openstack/latest/meta_data.json');
     assert.equal(server.connections, 1);
     assert.equal(server.requests[0]?.headers['user-agent'], 'mdctl');
+    assert.match(log[0] ?? '', /^GET http:\/\/127\.0\.0\.1:\d+\/openstack \(try 1\): 200 in \d+ ms$/);
   });
 
   test('404 and 403 are returned at once, not retried', async () => {
@@ -150,7 +152,7 @@ describe('statuses', () => {
     const server = await serve((_req, res) => res.writeHead(503, { 'retry-after': '60' }).end());
     await assert.rejects(
       client(server.base, fastTime(5000)).request('/openstack'),
-      isError('ERR_UNREACHABLE', 'GET /openstack: HTTP 503', 'Retry-After 60', 'after 1 try'),
+      isError('ERR_UNREACHABLE', 'GET /openstack: HTTP 503', 'Retry-After "60"', 'after 1 try'),
     );
     assert.equal(server.requests.length, 1);
   });
