@@ -1,15 +1,18 @@
 // Crawls against the real emulator process: both seed fixtures, EC2-only, proxy mode behind a signing front, and the race.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { dump } from 'js-yaml';
 import { Deadline } from '../../src/core/deadline.js';
 import { MdctlError, type ErrorCode } from '../../src/core/errors.js';
 import type { RawMetadata } from '../../src/core/raw.js';
 import { createClient } from '../../src/net/http.js';
 import { readMetadata, type SourceSpec } from '../../src/sources/select.js';
 import { PROXY_INSTANCE_ID, closedPort, signingFront } from './front.js';
-import { EC2_ONLY_FIXTURE, NOVA_FIXTURES, SEED_DHCP_FIXTURE, SEED_STATIC_FIXTURE, startEmulator, type Emulator } from '../helpers/emulator.js';
+import { EC2_ONLY_FIXTURE, NOVA_FIXTURES, SEED_DHCP_FIXTURE, SEED_STATIC_FIXTURE, startEmulator, writeFixture, type Emulator } from '../helpers/emulator.js';
 
 const SECRET = 'mdctl-sources-secret';
 const ALL_FILES = ['meta_data.json', 'network_data.json', 'vendor_data.json', 'vendor_data2.json', 'user_data'];
@@ -210,4 +213,123 @@ test('every candidate refused: ERR_UNREACHABLE naming them all', async () => {
     assert.ok((error as Error).message.includes(one) && (error as Error).message.includes(two));
     return true;
   });
+});
+
+/** Serve `fixture` with these fault rules (YAML written to a temp file). */
+async function withFaults(fixture: string, rules: object[]): Promise<Emulator> {
+  return startEmulator({ fixture, faults: await writeFixture(dump(rules, { lineWidth: -1 })) });
+}
+
+test('a listing that does not name meta_data.json: invalid metadata, no file requested', async () => {
+  const emulator = await withFaults(SEED_DHCP_FIXTURE, [{ path: '/openstack/2020-10-14', status: 200, body: 'user_data\npassword\n' }]);
+  try {
+    await assert.rejects(crawl([emulator.url]), rejectsWith('ERR_INVALID_METADATA', /"\/openstack\/2020-10-14": the listing does not name meta_data\.json/));
+  } finally {
+    await emulator.stop();
+  }
+  assert.equal((await emulator.requests()).length, 2);
+});
+
+test('an HTML page with status 200 for /openstack: bad content', async () => {
+  const emulator = await withFaults(SEED_DHCP_FIXTURE, [
+    { path: '/openstack', status: 200, body: '<!DOCTYPE html><html><body>2020-10-14</body></html>', content_type: 'text/html' },
+  ]);
+  try {
+    await assert.rejects(crawl([emulator.url]), rejectsWith('ERR_BAD_CONTENT', /"\/openstack": an HTML page where a listing belongs/));
+  } finally {
+    await emulator.stop();
+  }
+});
+
+test('an index with only junk: invalid metadata; one with only latest: reads latest', async () => {
+  const junk = await withFaults(SEED_DHCP_FIXTURE, [{ path: '/openstack', status: 200, body: 'hello\n1999-01-01\n' }]);
+  try {
+    await assert.rejects(crawl([junk.url]), rejectsWith('ERR_INVALID_METADATA', /no OpenStack version mdctl knows/));
+  } finally {
+    await junk.stop();
+  }
+  const latest = await withFaults(SEED_DHCP_FIXTURE, [{ path: '/openstack', status: 200, body: '2099-01-01\nlatest\n' }]);
+  try {
+    const raw = await crawl([latest.url]);
+    assert.equal(raw.version, 'latest');
+    assert.deepEqual(raw.files, ALL_FILES);
+  } finally {
+    await latest.stop();
+  }
+});
+
+/** A pass-through front that records the IMDSv2 token header of every request. */
+async function recordingFront(target: string): Promise<{ url: string; seen: [string, string | undefined][]; close: () => Promise<void> }> {
+  const upstream = new URL(target);
+  const seen: [string, string | undefined][] = [];
+  const server = http.createServer((request, response) => {
+    const token = request.headers['x-aws-ec2-metadata-token'];
+    seen.push([`${request.method} ${request.url}`, Array.isArray(token) ? token[0] : token]);
+    const forward = http.request(
+      { host: upstream.hostname, port: upstream.port, path: request.url, method: request.method, headers: request.headers },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      },
+    );
+    forward.on('error', () => response.destroy());
+    request.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+test('IMDSv2: a token offered by PUT /latest/api/token is sent with every EC2 request', async () => {
+  const emulator = await withFaults(EC2_ONLY_FIXTURE, [{ path: '/latest/api/token', method: 'PUT', status: 200, body: 'AQAEAFake-Token==' }]);
+  const front = await recordingFront(emulator.url);
+  try {
+    const raw = await crawl([front.url]);
+    assert.equal(raw.kind, 'ec2');
+  } finally {
+    await front.close();
+    await emulator.stop();
+  }
+  const ec2 = front.seen.filter(([request]) => request.startsWith('GET /latest/'));
+  assert.ok(ec2.length > 3);
+  for (const [request, token] of ec2) assert.equal(token, 'AQAEAFake-Token==', request);
+  assert.equal(front.seen.find(([request]) => request === 'GET /openstack')?.[1], undefined);
+});
+
+for (const status of [403, 404, 405]) {
+  test(`IMDSv2: PUT /latest/api/token answered ${status}: read without a token`, async () => {
+    const emulator = await withFaults(EC2_ONLY_FIXTURE, [{ path: '/latest/api/token', method: 'PUT', status }]);
+    const front = await recordingFront(emulator.url);
+    try {
+      assert.equal((await crawl([front.url])).kind, 'ec2');
+    } finally {
+      await front.close();
+      await emulator.stop();
+    }
+    assert.ok(front.seen.every(([, token]) => token === undefined));
+    assert.equal(front.seen.filter(([request]) => request === 'PUT /latest/api/token').length, 1);
+  });
+}
+
+test('EC2: unsafe listing entries are skipped, never requested', async () => {
+  const emulator = await withFaults(EC2_ONLY_FIXTURE, [
+    { path: '/latest/meta-data/', status: 200, body: 'instance-id\n../../etc/passwd\n/abs\n..\nhost name\nhostname\n' },
+  ]);
+  let raw: RawMetadata;
+  try {
+    raw = await crawl([emulator.url]);
+  } finally {
+    await emulator.stop();
+  }
+  assert.deepEqual(Object.keys(raw.ec2?.['meta-data'] ?? {}), ['hostname', 'instance-id']);
+  const paths = (await emulator.requests()).map((entry) => entry.path);
+  assert.ok(!paths.some((path) => path.includes('..') || path.includes('abs') || path.includes('host name')), paths.join(', '));
 });
