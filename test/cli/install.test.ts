@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { load } from 'js-yaml';
 import { locateArtifacts } from '../../src/cli/install/artifacts.js';
-import { PATHS } from '../../src/cli/install/unit.js';
+import { PATHS, unitText } from '../../src/cli/install/unit.js';
 import { VERSION } from '../../src/cli/version.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -117,6 +117,12 @@ describe('mdctl install', () => {
     assert.equal(unitKeys.Wants, 'network-online.target');
     assert.deepEqual(unitKeys.Before?.split(' ').sort(), ['ssh.service', 'sshd.service']);
     assert.equal(keys(section('Install')).WantedBy, 'multi-user.target');
+  });
+
+  it('shows the README the unit it writes (comments aside)', async () => {
+    const readme = await readFile(join(REPO, 'README.md'), 'utf8');
+    const shown = /^```ini\n([\s\S]*?)^```$/m.exec(readme)?.[1];
+    assert.equal(shown, unitText().replace(/^#.*\n/gm, ''));
   });
 
   it('enables the unit with a relative multi-user.target.wants link', async () => {
