@@ -1,0 +1,31 @@
+// What one `mdctl validate` check reports, and every check id in the order the table lists them.
+
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
+
+export const IMAGE_CHECK_IDS = ['mdctl-runs', 'boot-unit', 'no-cache', 'no-state', 'no-keys', 'machine-id', 'config'] as const;
+export const METADATA_CHECK_IDS = ['crawl', 'meta-data', 'hostname', 'ssh-keys', 'network-data', 'user-data', 'dry-run'] as const;
+
+export type CheckId = (typeof IMAGE_CHECK_IDS)[number] | (typeof METADATA_CHECK_IDS)[number];
+
+export interface CheckResult {
+  id: CheckId;
+  status: CheckStatus;
+  /** One line: what was found, and on a failure what is wrong and what to do. */
+  message: string;
+}
+
+export function pass(id: CheckId, message: string): CheckResult {
+  return { id, status: 'pass', message };
+}
+
+export function warn(id: CheckId, message: string): CheckResult {
+  return { id, status: 'warn', message };
+}
+
+export function fail(id: CheckId, message: string): CheckResult {
+  return { id, status: 'fail', message };
+}
+
+export function skip(id: CheckId, message: string): CheckResult {
+  return { id, status: 'skip', message };
+}
