@@ -32,6 +32,10 @@ function describeKey(line: string): string {
   }
 }
 
+function count(keys: number): string {
+  return keys === 1 ? '1 managed key' : `${keys} managed keys`;
+}
+
 function owned(stats: { mode: number; uid: number; gid: number }, mode: number, user: PasswdEntry): boolean {
   return permissions(stats.mode) === mode && stats.uid === user.uid && stats.gid === user.gid;
 }
@@ -65,7 +69,7 @@ export function sshKeysApplier(): Applier {
       const base = { applier: ID, target, ...(before === null ? {} : { before: before.map(describeKey).join('\n') }), after };
 
       if (next === text && (current === null || keys.length === 0 || (fileStats !== null && owned(fileStats, 0o600, user)))) {
-        const summary = current === null ? 'no keys in the metadata; nothing to write' : `unchanged (${keys.length} managed keys for ${quote(user.name)})`;
+        const summary = current === null ? 'no keys in the metadata; nothing to write' : `unchanged (${count(keys.length)} for ${quote(user.name)})`;
         return [{ ...base, action: 'noop', summary }];
       }
       const changes: Change[] = [];
@@ -87,7 +91,7 @@ export function sshKeysApplier(): Applier {
         });
       }
       const summary =
-        next === text ? 'set mode 0600 and owner' : keys.length === 0 ? 'remove the managed block (no keys left in the metadata)' : `write ${keys.length} managed keys for ${quote(user.name)}`;
+        next === text ? 'set mode 0600 and owner' : keys.length === 0 ? 'remove the managed block (no keys left in the metadata)' : `write ${count(keys.length)} for ${quote(user.name)}`;
       changes.push({
         ...base,
         action: current === null ? 'create' : 'update',

@@ -1,0 +1,115 @@
+// `mdctl apply`: plan every applier from the cached document, print the plan, apply it, remember what mdctl added.
+import { resolve } from 'node:path';
+import { loadPlugins, type PluginFailure } from '../../appliers/plugins.js';
+import { builtinAppliers } from '../../appliers/registry.js';
+import { applyPlanned, planAppliers, rememberedState, selectAppliers, type ApplierRun } from '../../appliers/runner.js';
+import { lockStateDir, readState, writeState } from '../../appliers/state.js';
+import type { Applier } from '../../core/applier.js';
+import { Exit } from '../../core/errors.js';
+import type { Instance } from '../../core/instance.js';
+import { systemdRunning, hostnameSetter } from '../../system/hostname.js';
+import { ipRouteTable } from '../../system/iproute.js';
+import type { Release } from '../../system/lock.js';
+import { loadConfig, type MdctlConfig } from '../config.js';
+import type { CommandContext } from '../context.js';
+import { planJson, renderPlan, renderSummary } from '../plan-view.js';
+
+/** How long `apply` waits for another mdctl holding the state dir's lock. */
+export const LOCK_WAIT_MS = 30_000;
+
+export interface ApplyFlags {
+  only?: string;
+  skip?: string;
+  dryRun?: boolean;
+  root: string;
+  live?: boolean;
+  user?: string;
+  applier?: string[];
+}
+
+function idList(text: string | undefined): string[] | undefined {
+  return text === undefined ? undefined : text.split(',').map((id) => id.trim()).filter((id) => id !== '');
+}
+
+/** Built-ins plus plugins from the config file and --applier; plugins that fail are reported, not fatal. */
+async function appliersFor(ctx: CommandContext<ApplyFlags>, config: MdctlConfig, root: string): Promise<{ appliers: Applier[]; failures: PluginFailure[] }> {
+  const builtins = builtinAppliers({
+    hostname: hostnameSetter({ hostnamectl: root === '/' && (await systemdRunning()) }),
+    routes: ipRouteTable(),
+  });
+  const modules = [...config.appliers, ...(ctx.opts.applier ?? []).map((name) => ({ name, baseDir: process.cwd() }))];
+  const plugins = await loadPlugins(
+    modules,
+    builtins.map((applier) => applier.id),
+  );
+  return { appliers: [...builtins, ...plugins.appliers], failures: plugins.failures };
+}
+
+/** The cached document, or a fresh fetch when there is none (or it cannot be trusted). */
+async function cachedDocument(ctx: CommandContext<ApplyFlags>): Promise<Instance> {
+  const { readCache } = await import('../../cache/cache.js');
+  const cached = await readCache(ctx.opts.cacheDir);
+  if (cached.state === 'ok') return cached.document;
+  if (cached.state === 'invalid') ctx.out.warn(`cache ignored: ${cached.reason}; fetching again`);
+  else ctx.out.info('no cached metadata; fetching');
+  const { FETCH_TIMEOUT_SECONDS, fetchInstance, parseTimeout } = await import('../fetcher.js');
+  const { instance } = await fetchInstance({
+    endpoint: ctx.opts.endpoint,
+    source: ctx.opts.source,
+    cacheDir: ctx.opts.cacheDir,
+    timeoutMs: parseTimeout(ctx.opts.timeout, FETCH_TIMEOUT_SECONDS),
+    log: (message) => ctx.out.debug(message),
+  });
+  return instance;
+}
+
+async function report(ctx: CommandContext<ApplyFlags>, runs: ApplierRun[], failures: PluginFailure[], dryRun: boolean): Promise<void> {
+  const { out } = ctx;
+  for (const failure of failures) out.error(failure.message);
+  for (const run of runs) {
+    for (const warning of run.warnings) out.warn(`${run.applier.id}: ${warning}`);
+    for (const error of run.errors) out.error(`${run.applier.id}: ${error}`);
+  }
+  if (out.json) await out.value(planJson(runs, failures));
+  else if (!out.quiet) out.data(renderSummary(runs, failures, dryRun, await out.chalk()));
+}
+
+export interface ApplyDocumentOptions {
+  /** Set when the caller (boot) already holds the state dir's lock. */
+  locked?: boolean;
+  lockWaitMs?: number;
+}
+
+/**
+ * Plans and applies the document: the shared body of `apply` and `boot`. Returns 0, or 3 when
+ * an applier or plugin failed (the others ran).
+ */
+export async function applyDocument(ctx: CommandContext<ApplyFlags>, doc: Instance, config: MdctlConfig, options: ApplyDocumentOptions = {}): Promise<number> {
+  const { opts, out } = ctx;
+  const root = resolve(opts.root);
+  const dryRun = opts.dryRun === true;
+  const runOptions = { root, live: opts.live ?? root === '/', dryRun, user: opts.user ?? config.user };
+  const { appliers, failures } = await appliersFor(ctx, config, root);
+  const selected = selectAppliers(appliers, idList(opts.only) ?? config.only, idList(opts.skip) ?? config.skip);
+  let release: Release | undefined;
+  if (!dryRun && options.locked !== true) release = await lockStateDir(opts.stateDir, options.lockWaitMs ?? LOCK_WAIT_MS);
+  try {
+    const loaded = await readState(opts.stateDir, doc.instance_id);
+    if (loaded.warning !== undefined) out.warn(loaded.warning);
+    const runs = await planAppliers(selected, doc, runOptions, loaded.appliers);
+    if (!out.structured && !out.quiet) out.data(renderPlan(runs, await out.chalk()));
+    await applyPlanned(runs);
+    if (!dryRun) await writeState(opts.stateDir, doc.instance_id, rememberedState(runs, loaded.appliers));
+    await report(ctx, runs, failures, dryRun);
+    return runs.some((run) => run.errors.length > 0) || failures.length > 0 ? Exit.PARTIAL : Exit.OK;
+  } finally {
+    await release?.();
+  }
+}
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const typed = ctx as unknown as CommandContext<ApplyFlags>;
+  const config = await loadConfig(typed.opts.config);
+  const doc = await cachedDocument(typed);
+  return applyDocument(typed, doc, config);
+}
