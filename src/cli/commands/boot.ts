@@ -1,0 +1,52 @@
+// `mdctl boot`: what the boot unit runs — fetch with the boot deadline (retrying until the service answers), then apply.
+import { lockStateDir } from '../../appliers/state.js';
+import { Deadline } from '../../core/deadline.js';
+import { Exit, exitStatusOf, isMdctlError } from '../../core/errors.js';
+import type { Instance } from '../../core/instance.js';
+import type { Release } from '../../system/lock.js';
+import { loadConfig } from '../config.js';
+import type { CommandContext } from '../context.js';
+import { BOOT_TIMEOUT_SECONDS, fetchInstance, parseTimeout } from '../fetcher.js';
+import { applyDocument, type ApplyFlags } from './apply.js';
+
+const FIRST_PAUSE_MS = 500;
+const MAX_PAUSE_MS = 5_000;
+
+/** Fetches until the service answers or the deadline passes; only "unreachable" failures (exit 4) are retried. */
+async function fetchWithinDeadline(ctx: CommandContext<ApplyFlags>, deadline: Deadline): Promise<Instance> {
+  let pause = FIRST_PAUSE_MS;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const { instance } = await fetchInstance({
+        endpoint: ctx.opts.endpoint,
+        source: ctx.opts.source,
+        cacheDir: ctx.opts.cacheDir,
+        timeoutMs: Math.max(1, deadline.remaining()),
+        log: (message) => ctx.out.debug(message),
+      });
+      return instance;
+    } catch (error) {
+      if (exitStatusOf(error) !== Exit.UNREACHABLE || deadline.remaining() <= pause) throw error;
+      const why = isMdctlError(error) ? error.message : String(error);
+      if (attempt === 1) ctx.out.info(`waiting for the metadata service (${why})`);
+      else ctx.out.debug(`attempt ${attempt}: ${why}`);
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      pause = Math.min(pause * 2, MAX_PAUSE_MS);
+    }
+  }
+}
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const typed = ctx as unknown as CommandContext<ApplyFlags>;
+  const config = await loadConfig(typed.opts.config);
+  const timeoutMs = typed.opts.timeout !== undefined ? parseTimeout(typed.opts.timeout, BOOT_TIMEOUT_SECONDS) : (config.boot_timeout ?? BOOT_TIMEOUT_SECONDS) * 1000;
+  const deadline = new Deadline(timeoutMs);
+  let release: Release | undefined;
+  if (typed.opts.dryRun !== true) release = await lockStateDir(typed.opts.stateDir, timeoutMs);
+  try {
+    const doc = await fetchWithinDeadline(typed, deadline);
+    return await applyDocument(typed, doc, config, { locked: true });
+  } finally {
+    await release?.();
+  }
+}
