@@ -77,11 +77,6 @@ export class MetadataService {
     }
   }
 
-  /** The password an instance has now (set in the fixture or by a POST). */
-  password(uuid: string): string | undefined {
-    return this.passwords.get(uuid);
-  }
-
   handle(request: ServiceRequest): ServiceAnswer {
     const path = decodePath(request.path);
     const accept = request.headers.accept?.join(',');

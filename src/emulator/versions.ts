@@ -70,7 +70,6 @@ export const OPENSTACK_FILES = [
   { name: 'network_data.json', since: LIBERTY },
   { name: 'vendor_data2.json', since: NEWTON_TWO },
 ] as const satisfies readonly { name: string; since: OpenStackVersion }[];
-export type OpenStackFile = (typeof OPENSTACK_FILES)[number]['name'];
 
 /**
  * Keys meta_data.json gains by version (every version has uuid, meta when set, public_keys and keys

@@ -87,8 +87,8 @@ export async function writeFixture(yamlText: string): Promise<string> {
   return path;
 }
 
-/** The argv after `mdctl` for these options (exported for tests that run serve themselves). */
-export function serveArgs(opts: StartOptions, logPath: string): string[] {
+/** The argv after `mdctl` for these options. */
+function serveArgs(opts: StartOptions, logPath: string): string[] {
   const args = ['serve', '--port', String(opts.port ?? 0), '--log', logPath];
   if (opts.fixture !== undefined) args.push('--fixture', opts.fixture);
   if (opts.faults !== undefined) args.push('--faults', opts.faults);
