@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { load } from 'js-yaml';
+import { CONFIG_KEYS, parseConfig } from '../../src/cli/config.js';
 import { locateArtifacts } from '../../src/cli/install/artifacts.js';
+import { defaultConfigText } from '../../src/cli/install/config.js';
 import { PATHS, unitText } from '../../src/cli/install/unit.js';
 import { VERSION } from '../../src/cli/version.js';
 import { runCli } from '../helpers/cli.js';
@@ -142,6 +144,21 @@ describe('mdctl install', () => {
     for (const line of config.split('\n')) assert.ok(line === '' || line.startsWith('#'), line);
     assert.match(config, /^#user: /m);
     assert.match(config, /^#appliers:/m);
+  });
+
+  it('documents in the config only keys the config loader accepts, with valid examples', () => {
+    const uncommented = defaultConfigText().replace(/^#(?=\w| {2}- )/gm, '');
+    const config = parseConfig(load(uncommented), PATHS.config);
+    assert.equal(config.user, 'debian');
+    assert.deepEqual(config.only, ['hostname', 'ssh-keys', 'routes']);
+    assert.deepEqual(config.skip, ['routes']);
+    assert.deepEqual(
+      config.appliers.map((a) => a.name),
+      ['/usr/local/lib/mdctl/motd.mjs'],
+    );
+    assert.equal(config.boot_timeout, 120);
+    const documented = [...defaultConfigText().matchAll(/^#(\w+):/gm)].map((m) => m[1]).sort();
+    assert.deepEqual(documented, [...CONFIG_KEYS].sort());
   });
 
   it('is idempotent: a second run reports everything unchanged and touches no file', async () => {
