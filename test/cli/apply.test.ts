@@ -28,14 +28,15 @@ interface Setup {
   args: string[];
 }
 
-/** An image root, empty cache and state dirs, and the apply arguments that use them (never live). */
+/** An image root, empty cache and state dirs, an empty config, and the apply arguments that use them (never live). */
 function setup(): Setup {
   const root = makeRoot({ 'etc/passwd': PASSWD, 'etc/hosts': '127.0.0.1 localhost\n' });
   mkdirSync(join(root, 'home/alice'), { recursive: true });
   mkdirSync(join(root, 'home/bob'), { recursive: true });
   const cache = makeRoot();
   const state = makeRoot();
-  return { root, cache, state, args: ['--root', root, '--no-live', '--cache-dir', cache, '--state-dir', state, '--config', join(state, 'absent.yaml')] };
+  const config = join(makeRoot({ 'config.yaml': '# no settings\n' }), 'config.yaml');
+  return { root, cache, state, args: ['--root', root, '--no-live', '--cache-dir', cache, '--state-dir', state, '--config', config] };
 }
 
 async function cached(s: Setup, overrides: Partial<Instance>): Promise<void> {
@@ -43,7 +44,7 @@ async function cached(s: Setup, overrides: Partial<Instance>): Promise<void> {
 }
 
 function apply(s: Setup, extra: string[] = []) {
-  return runCli(['apply', ...s.args.filter((arg, i, all) => !(arg === '--config' || all[i - 1] === '--config')), ...extra], { env: ENV });
+  return runCli(['apply', ...s.args, ...extra], { env: ENV });
 }
 
 test('with no cache, apply fetches, prints the plan as a diff, applies it; a second run changes nothing', async () => {
