@@ -1,6 +1,6 @@
 // The single-file build: runs from an empty directory with no node_modules, has every command, and fetches from the emulator.
 import { execFile, spawn } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -100,7 +100,7 @@ describe('npm run bundle (dist/mdctl.mjs)', () => {
   });
 
   it('fetches from the emulator the same document as the regular build', async () => {
-    emulator = await startEmulator();
+    emulator ??= await startEmulator();
     const cacheA = join(base, 'cache-bundle');
     const cacheB = join(base, 'cache-dist');
     const fromBundle = await runBundle(['fetch', '--endpoint', emulator.url, '--cache-dir', cacheA, '--json']);
@@ -120,6 +120,35 @@ describe('npm run bundle (dist/mdctl.mjs)', () => {
 
     const hostname = await runBundle(['get', 'hostname', '--cache-dir', cacheA]);
     assert.deepEqual(hostname, { status: 0, stdout: `${doc.hostname}\n`, stderr: '' });
+  });
+
+  it('applies from the cache into a root, loading a plugin applier from outside the bundle', async () => {
+    emulator ??= await startEmulator();
+    const cache = join(base, 'cache-apply');
+    const root = join(base, 'apply-root');
+    await mkdir(root);
+    const plugin = join(base, 'touch.mjs');
+    await writeFile(
+      plugin,
+      [
+        "import { writeFile } from 'node:fs/promises';",
+        "import { join } from 'node:path';",
+        'export default {',
+        "  id: 'touch',",
+        "  description: 'writes /touched',",
+        "  async plan() { return [{ applier: 'touch', action: 'create', target: '/touched', summary: 'write /touched' }]; },",
+        "  async apply(_change, ctx) { await writeFile(join(ctx.root, 'touched'), 'yes\\n'); },",
+        '};',
+        '',
+      ].join('\n'),
+    );
+    const fetched = await runBundle(['fetch', '--endpoint', emulator.url, '--cache-dir', cache, '--quiet']);
+    assert.equal(fetched.status, 0, fetched.stderr);
+    const common = ['--cache-dir', cache, '--state-dir', join(base, 'state'), '--root', root, '--no-live', '--only', 'hostname,touch'];
+    const applied = await runBundle(['apply', ...common, '--applier', plugin]);
+    assert.equal(applied.status, 0, applied.stderr);
+    assert.equal(await readFile(join(root, 'etc/hostname'), 'utf8'), 'dvr3-demo12\n');
+    assert.equal(await readFile(join(root, 'touched'), 'utf8'), 'yes\n');
   });
 
   it('serves the emulator itself, and fetches from it', async () => {
