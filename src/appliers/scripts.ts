@@ -1,0 +1,164 @@
+// The scripts applier: "#!" parts and cloud-config runcmd, each run once per instance on a live system, with a timeout, logged in the state dir.
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MdctlError, quote } from '../core/errors.js';
+import type { Instance } from '../core/instance.js';
+import { ignoredKeys, readRuncmd } from '../model/userdata/keys.js';
+import { ACTED_ON } from '../model/userdata/types.js';
+import { writeFileAtomic } from '../system/files.js';
+import { runLogged, type LoggedRun } from '../system/logged-run.js';
+import { usableUserData } from './cloud-config.js';
+import { stateFileName } from './state.js';
+import type { Applier, ApplyContext, Change } from './types.js';
+
+const ID = 'scripts';
+
+/** How long one script or runcmd entry may run before it is killed (with its process group). */
+export const SCRIPT_TIMEOUT_MS = 300_000;
+
+export interface ScriptsOptions {
+  /** The state dir (--state-dir); without one, scripts are planned and never run. */
+  stateDir: string | undefined;
+  timeoutMs?: number;
+  run?: LoggedRun;
+  now?: () => Date;
+}
+
+/** One thing to run: a "#!" part (written to a 0700 file and run directly) or a runcmd entry. */
+interface Unit {
+  /** "part-000", "runcmd-000": the names of its files in the state dir. */
+  name: string;
+  argv: string[];
+  /** The script's bytes (base64) for a part; absent for runcmd. */
+  script?: string;
+  sha256: string;
+}
+
+/** What <name>.status.json holds: written before the run ("started") and after it ("finished"). */
+export interface ScriptStatus {
+  name: string;
+  sha256: string;
+  state: 'started' | 'finished';
+  started_at: string;
+  finished_at?: string;
+  exit_code?: number | null;
+  signal?: string | null;
+  timed_out?: boolean;
+  start_error?: string;
+}
+
+/** <state>/instances/<id>/scripts: where one instance's scripts, logs and statuses live. */
+export function scriptsDir(stateDir: string, instanceId: string): string {
+  return join(stateDir, 'instances', stateFileName(instanceId).replace(/\.json$/, ''), 'scripts');
+}
+
+function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function pad(index: number): string {
+  return String(index).padStart(3, '0');
+}
+
+/** The parts and runcmd entries in the order they run: parts first (as they appear), then runcmd. */
+function units(doc: Instance, ctx: ApplyContext): Unit[] {
+  const { userData, config } = usableUserData(doc);
+  for (const part of userData.parts) {
+    if (ACTED_ON.includes(part.type)) continue;
+    ctx.warn(`user-data part ${part.index} (${part.content_type}${part.filename === undefined ? '' : `, ${quote(part.filename)}`}, ${part.size} bytes) is kept and not run: mdctl acts only on cloud-config and "#!" scripts`);
+  }
+  const list: Unit[] = userData.parts
+    .filter((part) => part.type === 'script')
+    .map((part) => ({ name: `part-${pad(part.index)}`, argv: [], script: part.body.toString('base64'), sha256: sha256(part.body) }));
+  if (config !== null) {
+    const ignored = ignoredKeys(config);
+    if (ignored.length > 0) ctx.warn(`cloud-config keys ignored (not supported): ${ignored.map((key) => quote(key, 40)).join(', ')}`);
+    const { commands, problems } = readRuncmd(config);
+    for (const problem of problems) ctx.refuse(`${problem}; not run`);
+    for (const command of commands) {
+      const argv = 'shell' in command ? ['/bin/sh', '-c', command.shell] : command.argv;
+      list.push({ name: `runcmd-${pad(command.index)}`, argv, sha256: sha256(JSON.stringify(argv)) });
+    }
+  }
+  return list;
+}
+
+async function readStatus(dir: string, name: string): Promise<ScriptStatus | null> {
+  try {
+    return JSON.parse(await readFile(join(dir, `${name}.status.json`), 'utf8')) as ScriptStatus;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new MdctlError('ERR_IO', `cannot read the status of ${quote(name)} in ${quote(dir)}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function describeDone(status: ScriptStatus): string {
+  if (status.state === 'started') return `started at ${status.started_at} and never finished; not run again for this instance`;
+  if (status.start_error !== undefined) return `could not start (${status.start_error}) at ${status.started_at}; not run again for this instance`;
+  if (status.timed_out === true) return `timed out at ${status.finished_at ?? status.started_at}; not run again for this instance`;
+  const how = status.exit_code === null || status.exit_code === undefined ? `killed by ${status.signal ?? 'a signal'}` : `exit ${status.exit_code}`;
+  return `ran at ${status.started_at} (${how}); once per instance`;
+}
+
+function describeUnit(unit: Unit): string {
+  return unit.script === undefined ? quote(unit.argv.join(' '), 120) : quote(Buffer.from(unit.script, 'base64').toString('utf8').split('\n')[0] ?? '', 60);
+}
+
+export function scriptsApplier(options: ScriptsOptions): Applier {
+  const timeoutMs = options.timeoutMs ?? SCRIPT_TIMEOUT_MS;
+  const run = options.run ?? runLogged;
+  const now = options.now ?? (() => new Date());
+  return {
+    id: ID,
+    description: 'runs the user-data\'s "#!" scripts and cloud-config runcmd once per instance (live systems only)',
+    async plan(doc: Instance, ctx: ApplyContext): Promise<Change[]> {
+      const list = units(doc, ctx);
+      if (list.length === 0) return [];
+      const dir = options.stateDir === undefined ? null : scriptsDir(options.stateDir, doc.instance_id);
+      const changes: Change[] = [];
+      for (const unit of list) {
+        const status = dir === null ? null : await readStatus(dir, unit.name);
+        const target = `${unit.name} ${describeUnit(unit)}`;
+        if (status !== null) {
+          changes.push({ applier: ID, action: 'noop', target, summary: describeDone(status) });
+          continue;
+        }
+        const change: Change = { applier: ID, action: 'create', target, summary: `run once for this instance (timeout ${timeoutMs / 1000} s)`, data: { unit, dir } };
+        if (dir === null) change.skipped = 'no state dir';
+        else if (!ctx.live) change.skipped = 'not live';
+        changes.push(change);
+      }
+      return changes;
+    },
+    async apply(change) {
+      const { unit, dir } = change.data as { unit: Unit; dir: string };
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const started: ScriptStatus = { name: unit.name, sha256: unit.sha256, state: 'started', started_at: now().toISOString() };
+      const statusFile = `${unit.name}.status.json`;
+      await writeFileAtomic(dir, statusFile, `${JSON.stringify(started, null, 2)}\n`, { mode: 0o600 });
+      let argv = unit.argv;
+      if (unit.script !== undefined) {
+        await writeFileAtomic(dir, unit.name, Buffer.from(unit.script, 'base64'), { mode: 0o700 });
+        argv = [join(dir, unit.name)];
+      }
+      const logPath = join(dir, `${unit.name}.log`);
+      const result = await run(argv, { logPath, timeoutMs });
+      const finished: ScriptStatus = {
+        ...started,
+        state: 'finished',
+        finished_at: now().toISOString(),
+        exit_code: result.code,
+        signal: result.signal,
+        timed_out: result.timedOut,
+        ...(result.startError === undefined ? {} : { start_error: result.startError }),
+      };
+      await writeFileAtomic(dir, statusFile, `${JSON.stringify(finished, null, 2)}\n`, { mode: 0o600 });
+      let why: string | null = null;
+      if (result.startError !== undefined) why = `could not start: ${result.startError}`;
+      else if (result.timedOut) why = `timed out after ${timeoutMs / 1000} s and was killed`;
+      else if (result.code !== 0) why = result.code === null ? `killed by ${result.signal ?? 'a signal'}` : `exit status ${result.code}`;
+      if (why !== null) throw new MdctlError('ERR_EXEC', `${why} (output in ${quote(logPath)})`);
+    },
+  };
+}
