@@ -23,9 +23,6 @@ export interface FetchRequest {
   root?: string;
   /** Debug log lines. */
   log?: (message: string) => void;
-  /** Injected for tests. */
-  createClient?: ClientFactory;
-  now?: () => Date;
 }
 
 export interface FetchSummary {
@@ -78,13 +75,13 @@ export async function fetchInstance(request: FetchRequest): Promise<FetchResult>
   const raw = await readMetadata({
     spec,
     candidates: () => candidateBases(request.endpoint, root),
-    clientFactory: request.createClient === undefined ? loadClientFactory : () => Promise.resolve(request.createClient!),
+    clientFactory: loadClientFactory,
     deadline,
     root,
     probeConfigDrive: request.endpoint === undefined || request.endpoint === '',
     log,
   });
-  const instance = normalize(raw, (request.now ?? (() => new Date()))());
+  const instance = normalize(raw, new Date());
   const cache = await writeCache(request.cacheDir, instance);
   return {
     instance,
