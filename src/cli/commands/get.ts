@@ -5,6 +5,7 @@ import { Exit, MdctlError, quote } from '../../core/errors.js';
 import type { Instance } from '../../core/instance.js';
 import type { CommandContext } from '../context.js';
 import { lookup, parseKey } from '../keypath.js';
+import { lookupUserDataView } from '../userdata-view.js';
 
 interface Answer {
   document: Instance;
@@ -66,7 +67,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const segments = parseKey(key);
   const cached = opts.refresh === true ? null : answerFromCache(ctx, await readCache(opts.cacheDir), key, segments);
   const answer = cached ?? (await fetchDocument(ctx));
-  const found = lookup(answer.document, segments);
+  const found = (await lookupUserDataView(answer.document, segments)) ?? lookup(answer.document, segments);
   if (!found.found) throw new MdctlError('ERR_NO_SUCH_KEY', `get: no key ${quote(key)} in the instance document`);
   if (answer.withoutSensitive !== null) out.warn(`sensitive keys left out: ${answer.withoutSensitive}`);
   if (typeof found.value === 'string' && !out.json) out.data(found.value);
