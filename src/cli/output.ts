@@ -91,7 +91,9 @@ export class Output {
 
   /** A spinner on stderr, only on an interactive terminal and never with --json/--yaml/--quiet. */
   async spinner(text: string): Promise<Spinner> {
-    if (this.structured || this.quiet || this.stderr.isTTY !== true || this.env.CI !== undefined) return NO_SPINNER;
+    // A terminal that reports no width (some serial consoles) makes ora redraw endlessly.
+    const interactive = this.stderr.isTTY === true && (this.stderr.columns ?? 0) > 0;
+    if (this.structured || this.quiet || !interactive || this.env.CI !== undefined) return NO_SPINNER;
     const { default: ora } = await import('ora');
     const spinner: Ora = ora({ text, stream: this.stderr, color: 'cyan', isEnabled: this.colorEnabled }).start();
     return {
