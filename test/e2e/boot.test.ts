@@ -48,7 +48,8 @@ async function serve(trimmed: boolean): Promise<void> {
  */
 function boot(extra: string[] = [], rebooted = false): Promise<CliResult> {
   const init = rebooted ? `hostname -F '${root}/etc/hostname' && ` : '';
-  return runCli(['boot', '--root', root, '--live', '--cache-dir', cacheDir, '--state-dir', stateDir, '--config', configPath, ...extra], {
+  const args = ['boot', '--root', root, '--live', '--only', 'hostname,ssh-keys,routes', '--cache-dir', cacheDir, '--state-dir', stateDir, '--config', configPath];
+  return runCli([...args, ...extra], {
     wrap: [...wrap(GUEST), 'unshare', '--uts', 'sh', '-c', `${init}"$0" "$@" && echo "running hostname: $(hostname)"`],
     env: ENV,
     timeoutMs: 60_000,
@@ -137,4 +138,18 @@ test('after the metadata drops a key and a route, boot removes exactly those', a
     '169.254.169.254 via 192.168.0.3 dev eth0',
   ]);
   assert.equal(readFileSync(join(root, 'etc/hostname'), 'utf8'), 'dvr3-demo12\n');
+});
+
+test('with no route to the service yet, boot waits, succeeds once the route appears, and adds its routes again', async () => {
+  await exec(GUEST, ['ip', 'route', 'del', '169.254.169.254/32']);
+  await exec(GUEST, ['ip', 'route', 'del', 'default']);
+  await exec(GUEST, ['sysctl', '-q', '-w', 'net.ipv6.conf.eth0.disable_ipv6=1']);
+  const booting = boot([], true);
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await addRoute(GUEST, '169.254.169.254/32', { via: '192.168.0.3', dev: 'eth0' });
+  const result = await booting;
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stderr, /^waiting for the metadata service \(.*\)$/m);
+  assert.match(result.stdout, /\nrunning hostname: dvr3-demo12\n$/);
+  assert.ok((await guestRoutes()).includes('default via 192.168.0.1 dev eth0'));
 });

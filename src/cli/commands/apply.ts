@@ -36,6 +36,7 @@ async function appliersFor(ctx: CommandContext<ApplyFlags>, config: MdctlConfig,
   const builtins = builtinAppliers({
     hostname: hostnameSetter({ hostnamectl: root === '/' && (await systemdRunning()) }),
     routes: ipRouteTable(),
+    stateDir: ctx.opts.stateDir,
   });
   const modules = [...config.appliers, ...(ctx.opts.applier ?? []).map((name) => ({ name, baseDir: process.cwd() }))];
   const plugins = await loadPlugins(

@@ -6,11 +6,13 @@ import type { Instance } from '../../core/instance.js';
 import type { Release } from '../../system/lock.js';
 import { loadConfig } from '../config.js';
 import type { CommandContext } from '../context.js';
-import { BOOT_TIMEOUT_SECONDS, fetchInstance, parseTimeout } from '../fetcher.js';
+import { BOOT_TIMEOUT_SECONDS, FETCH_TIMEOUT_SECONDS, fetchInstance, parseTimeout } from '../fetcher.js';
 import { applyDocument, type ApplyFlags } from './apply.js';
 
 const FIRST_PAUSE_MS = 500;
 const MAX_PAUSE_MS = 5_000;
+/** Each attempt discovers the routes afresh, so a route that appears later is found. */
+const ATTEMPT_MS = FETCH_TIMEOUT_SECONDS * 1000;
 
 /** Fetches until the service answers or the deadline passes; only "unreachable" failures (exit 4) are retried. */
 async function fetchWithinDeadline(ctx: CommandContext<ApplyFlags>, deadline: Deadline): Promise<Instance> {
@@ -21,7 +23,7 @@ async function fetchWithinDeadline(ctx: CommandContext<ApplyFlags>, deadline: De
         endpoint: ctx.opts.endpoint,
         source: ctx.opts.source,
         cacheDir: ctx.opts.cacheDir,
-        timeoutMs: Math.max(1, deadline.remaining()),
+        timeoutMs: Math.max(1, Math.min(ATTEMPT_MS, deadline.remaining())),
         log: (message) => ctx.out.debug(message),
       });
       return instance;
