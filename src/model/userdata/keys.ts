@@ -4,6 +4,13 @@ import type { CloudConfig } from './cloud-config.js';
 import { gunzipBounded, type InflateBudget } from './gzip.js';
 import { MAX_INFLATED_BYTES } from './types.js';
 
+/** A value for a message: strings quoted, anything else as (cut) JSON, always one line. */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return quote(value, 40);
+  const json = value instanceof Uint8Array ? 'binary data' : (JSON.stringify(value) ?? String(value));
+  return json.length > 40 ? `${json.slice(0, 40)}…` : json;
+}
+
 export const SUPPORTED_KEYS = ['hostname', 'fqdn', 'preserve_hostname', 'ssh_authorized_keys', 'write_files', 'runcmd'] as const;
 
 /** Top-level keys mdctl does not act on (reported as ignored). */
@@ -27,14 +34,14 @@ export function readHostname(config: CloudConfig): HostnameSettings {
     const value = config[key];
     if (value === undefined || value === null) return null;
     if (typeof value === 'string' && value !== '') return value;
-    problems.push(`cloud-config ${key} must be a non-empty string, not ${quote(value, 40)}`);
+    problems.push(`cloud-config ${key} must be a non-empty string, not ${shown(value)}`);
     return null;
   };
   const hostname = text('hostname');
   const fqdn = text('fqdn');
   const preserveValue = config.preserve_hostname;
   if (preserveValue !== undefined && preserveValue !== null && typeof preserveValue !== 'boolean') {
-    problems.push(`cloud-config preserve_hostname must be true or false, not ${quote(preserveValue, 40)}`);
+    problems.push(`cloud-config preserve_hostname must be true or false, not ${shown(preserveValue)}`);
   }
   if (fqdn !== null && hostname !== null && hostname.toLowerCase() !== (fqdn.split('.')[0] ?? '').toLowerCase()) {
     notes.push(`cloud-config hostname ${quote(hostname)} ignored: the short name is the first label of fqdn ${quote(fqdn)}`);
@@ -51,7 +58,7 @@ export function readAuthorizedKeys(config: CloudConfig): { keys: string[]; probl
   const problems: string[] = [];
   value.forEach((item: unknown, index) => {
     if (typeof item === 'string') keys.push(item);
-    else problems.push(`cloud-config ssh_authorized_keys[${index}] must be a string, not ${quote(item, 40)}`);
+    else problems.push(`cloud-config ssh_authorized_keys[${index}] must be a string, not ${shown(item)}`);
   });
   return { keys, problems };
 }
@@ -75,16 +82,16 @@ function permissions(value: unknown): number {
   if (value === undefined || value === null) return 0o644;
   const text = typeof value === 'number' && Number.isInteger(value) ? String(value) : typeof value === 'string' ? value.trim() : null;
   const match = text === null ? null : /^(?:0o?)?([0-7]{1,4})$/i.exec(text);
-  if (match === null) throw new Error(`permissions ${quote(value, 20)} is not an octal mode such as "0644"`);
+  if (match === null) throw new Error(`permissions ${shown(value)} is not an octal mode such as "0644"`);
   return parseInt(match[1] ?? '', 8);
 }
 
 function owner(value: unknown): { user: string; group: string | null } {
   if (value === undefined || value === null) return { user: 'root', group: 'root' };
-  if (typeof value !== 'string') throw new Error(`owner ${quote(value, 40)} must be "user" or "user:group"`);
+  if (typeof value !== 'string') throw new Error(`owner ${shown(value)} must be "user" or "user:group"`);
   const [user = '', group, ...rest] = value.split(':');
   if (!USER_NAME.test(user) || rest.length > 0 || (group !== undefined && !USER_NAME.test(group))) {
-    throw new Error(`owner ${quote(value, 40)} must be "user" or "user:group"`);
+    throw new Error(`owner ${shown(value)} must be "user" or "user:group"`);
   }
   return { user, group: group ?? null };
 }
@@ -93,7 +100,7 @@ function rawContent(value: unknown, binaryText: BufferEncoding): Buffer {
   if (value === undefined || value === null) return Buffer.alloc(0);
   if (value instanceof Uint8Array) return Buffer.from(value);
   if (typeof value === 'string') return Buffer.from(value, binaryText);
-  throw new Error(`content must be a string, not ${quote(value, 40)}`);
+  throw new Error(`content must be a string, not ${shown(value)}`);
 }
 
 function base64(data: Buffer): Buffer {
@@ -105,7 +112,7 @@ function base64(data: Buffer): Buffer {
 /** The bytes of an entry's content after its encoding; gzip shares the user-data's 16 MiB budget rule. */
 function content(entry: Record<string, unknown>, budget: InflateBudget): Buffer {
   const encoding = entry.encoding === undefined || entry.encoding === null ? 'text/plain' : entry.encoding;
-  if (typeof encoding !== 'string') throw new Error(`encoding ${quote(encoding, 40)} must be a string`);
+  if (typeof encoding !== 'string') throw new Error(`encoding ${shown(encoding)} must be a string`);
   const gunzip = (data: Buffer): Buffer => gunzipBounded(data, budget, `${MAX_INFLATED_BYTES / 1024 / 1024} MiB`);
   switch (encoding.toLowerCase()) {
     case 'text/plain':
@@ -122,7 +129,7 @@ function content(entry: Record<string, unknown>, budget: InflateBudget): Buffer 
     case 'gzip+base64':
       return gunzip(base64(rawContent(entry.content, 'latin1')));
     default:
-      throw new Error(`encoding ${quote(encoding, 40)} is not one of b64, base64, gz, gzip, gz+b64, gzip+base64, text/plain`);
+      throw new Error(`encoding ${shown(encoding)} is not one of b64, base64, gz, gzip, gz+b64, gzip+base64, text/plain`);
   }
 }
 
@@ -169,7 +176,7 @@ export function readRuncmd(config: CloudConfig): { commands: Command[]; problems
     if (typeof item === 'string' && item.trim() !== '') commands.push({ index, shell: item });
     else if (Array.isArray(item) && item.length > 0 && item.every((arg) => typeof arg === 'string' || typeof arg === 'number') && item[0] !== '') {
       commands.push({ index, argv: item.map((arg: string | number) => String(arg)) });
-    } else problems.push(`runcmd[${index}] must be a command string or a non-empty list of strings, not ${quote(item, 40)}`);
+    } else problems.push(`runcmd[${index}] must be a command string or a non-empty list of strings, not ${shown(item)}`);
   });
   return { commands, problems };
 }

@@ -1,0 +1,103 @@
+// The supported cloud-config keys read and checked: hostname settings, keys, write_files (encodings, modes, owners, paths), runcmd.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { ignoredKeys, readAuthorizedKeys, readHostname, readRuncmd, readWriteFiles } from '../../src/model/userdata/keys.js';
+import { mergeCloudConfigs, parseCloudConfig } from '../../src/model/userdata/cloud-config.js';
+
+const yaml = (text: string) => parseCloudConfig(Buffer.from(`#cloud-config\n${text}`));
+
+test('hostname: fqdn wins over hostname, preserve_hostname is read, wrong types are problems', () => {
+  assert.deepEqual(readHostname(yaml('hostname: web1\n')), { hostname: 'web1', preserve: false, problems: [], notes: [] });
+  assert.deepEqual(readHostname(yaml('hostname: web1\nfqdn: web1.example.org\n')), { hostname: 'web1.example.org', preserve: false, problems: [], notes: [] });
+  const differ = readHostname(yaml('hostname: other\nfqdn: web1.example.org\n'));
+  assert.equal(differ.hostname, 'web1.example.org');
+  assert.deepEqual(differ.notes, ['cloud-config hostname "other" ignored: the short name is the first label of fqdn "web1.example.org"']);
+  assert.equal(readHostname(yaml('preserve_hostname: true\n')).preserve, true);
+  assert.deepEqual(readHostname(yaml('hostname: 42\npreserve_hostname: "yes"\n')).problems, [
+    'cloud-config hostname must be a non-empty string, not 42',
+    'cloud-config preserve_hostname must be true or false, not "yes"',
+  ]);
+  assert.deepEqual(readHostname({}), { hostname: null, preserve: false, problems: [], notes: [] });
+});
+
+test('ssh_authorized_keys: strings are kept, anything else is a problem', () => {
+  assert.deepEqual(readAuthorizedKeys(yaml('ssh_authorized_keys: [a, {b: 1}]\n')), { keys: ['a'], problems: ['cloud-config ssh_authorized_keys[1] must be a string, not {"b":1}'] });
+  assert.deepEqual(readAuthorizedKeys(yaml('ssh_authorized_keys: one\n')).problems, ['cloud-config ssh_authorized_keys must be a list of keys']);
+});
+
+test('write_files: text, b64, gzip (!!binary), gz+b64, permissions, owner, append', () => {
+  const gz = gzipSync('zipped\n');
+  const config = yaml(
+    [
+      'write_files:',
+      '  - path: /etc/plain',
+      '    content: "héllo\\n"',
+      '  - {path: /etc/b64, encoding: b64, content: aGk=, permissions: "0600", owner: "alice:staff"}',
+      `  - {path: /etc/gz, encoding: gzip, content: !!binary ${gz.toString('base64')}, permissions: 0640}`,
+      `  - {path: /etc/gzb64, encoding: gz+b64, content: ${gz.toString('base64')}, owner: bob, append: true}`,
+      '  - {path: /etc/empty}',
+    ].join('\n'),
+  );
+  const { files, problems } = readWriteFiles(config);
+  assert.deepEqual(problems, []);
+  assert.deepEqual(
+    files.map((file) => [file.path, file.content.toString('utf8'), file.mode.toString(8), file.user, file.group, file.append]),
+    [
+      ['/etc/plain', 'héllo\n', '644', 'root', 'root', false],
+      ['/etc/b64', 'hi', '600', 'alice', 'staff', false],
+      ['/etc/gz', 'zipped\n', '640', 'root', 'root', false],
+      ['/etc/gzb64', 'zipped\n', '644', 'bob', null, true],
+      ['/etc/empty', '', '644', 'root', 'root', false],
+    ],
+  );
+});
+
+test('write_files: each bad entry is refused alone, naming its index', () => {
+  const config = yaml(
+    [
+      'write_files:',
+      '  - {path: relative/file, content: x}',
+      '  - {path: /etc/../../escape, content: x}',
+      '  - {content: no path}',
+      '  - {path: /etc/mode, permissions: "0999"}',
+      '  - {path: /etc/owner, owner: "a:b:c"}',
+      '  - {path: /etc/enc, encoding: rot13}',
+      '  - {path: /etc/badb64, encoding: base64, content: "!!!"}',
+      `  - {path: /etc/bomb, encoding: gz+b64, content: ${gzipSync(Buffer.alloc(17 * 1024 * 1024)).toString('base64')}}`,
+      '  - {path: /etc/dir/, content: x}',
+      '  - {path: /etc/ok, content: fine}',
+      '  - not a mapping',
+    ].join('\n'),
+  );
+  const { files, problems } = readWriteFiles(config);
+  assert.deepEqual(files.map((file) => file.path), ['/etc/ok']);
+  assert.deepEqual(problems, [
+    'write_files[0]: path "relative/file" must be absolute',
+    'write_files[1]: path "/etc/../../escape": ".." is not allowed',
+    'write_files[2]: path is required',
+    'write_files[3]: permissions "0999" is not an octal mode such as "0644"',
+    'write_files[4]: owner "a:b:c" must be "user" or "user:group"',
+    'write_files[5]: encoding "rot13" is not one of b64, base64, gz, gzip, gz+b64, gzip+base64, text/plain',
+    'write_files[6]: content is not valid base64',
+    'write_files[7]: gzip inflates to more than 16 MiB; refused',
+    'write_files[8]: path "/etc/dir/" names a directory',
+    'write_files[10]: must be a mapping with path and content',
+  ]);
+  assert.deepEqual(readWriteFiles(yaml('write_files: {path: /x}\n')).problems, ['cloud-config write_files must be a list']);
+});
+
+test('runcmd: a string runs with /bin/sh -c, a list is argv (numbers as strings); bad entries are problems', () => {
+  const { commands, problems } = readRuncmd(yaml('runcmd:\n  - echo "$HOME" > /tmp/x\n  - [sleep, 1]\n  - []\n  - {a: b}\n'));
+  assert.deepEqual(commands, [
+    { index: 0, shell: 'echo "$HOME" > /tmp/x' },
+    { index: 1, argv: ['sleep', '1'] },
+  ]);
+  assert.deepEqual(problems, ['runcmd[2] must be a command string or a non-empty list of strings, not []', 'runcmd[3] must be a command string or a non-empty list of strings, not {"a":"b"}']);
+  assert.deepEqual(readRuncmd(yaml('runcmd: echo\n')).problems, ['cloud-config runcmd must be a list']);
+});
+
+test('ignored keys are every top-level key outside the subset; later parts replace earlier keys', () => {
+  assert.deepEqual(ignoredKeys(yaml('packages: [git]\nhostname: a\nusers: []\nruncmd: []\n')), ['packages', 'users']);
+  assert.deepEqual(mergeCloudConfigs([{ hostname: 'a', runcmd: ['x'] }, { runcmd: ['y'] }]), { hostname: 'a', runcmd: ['y'] });
+});
