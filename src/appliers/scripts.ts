@@ -158,7 +158,7 @@ export function scriptsApplier(options: ScriptsOptions): Applier {
       if (result.startError !== undefined) why = `could not start: ${result.startError}`;
       else if (result.timedOut) why = `timed out after ${timeoutMs / 1000} s and was killed`;
       else if (result.code !== 0) why = result.code === null ? `killed by ${result.signal ?? 'a signal'}` : `exit status ${result.code}`;
-      if (why !== null) throw new MdctlError('ERR_EXEC', `${why} (output in ${quote(logPath)})`);
+      if (why !== null) throw new MdctlError('ERR_EXEC', `${why} (output in ${quote(logPath, 300)})`);
     },
   };
 }
