@@ -1,5 +1,5 @@
 // Typed reads of untrusted parsed metadata: each wrong type is an error naming the file and field.
-import { MdctlError } from '../core/errors.js';
+import { MdctlError, quote } from '../core/errors.js';
 
 export type Json = Record<string, unknown>;
 
@@ -94,5 +94,5 @@ export class Fields {
 }
 
 export function invalid(file: string, field: string, why: string): MdctlError {
-  return new MdctlError('ERR_INVALID_METADATA', `${file}: ${field}: ${why}`);
+  return new MdctlError('ERR_INVALID_METADATA', `${file}: ${/^[\x20-\x7e]*$/.test(field) ? field : quote(field)}: ${why}`);
 }
