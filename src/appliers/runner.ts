@@ -33,6 +33,23 @@ export function selectAppliers(appliers: readonly Applier[], only: readonly stri
   return appliers.filter((applier) => (only === undefined || only.includes(applier.id)) && !(skip ?? []).includes(applier.id));
 }
 
+const ACTIONS: readonly unknown[] = ['create', 'update', 'delete', 'noop'];
+
+/** Whether a plugin's value is a Change the runner and the plan view can use. */
+function isChange(value: unknown): value is Change {
+  const change = value as Partial<Record<keyof Change, unknown>> | null;
+  return (
+    typeof change === 'object' &&
+    change !== null &&
+    ACTIONS.includes(change.action) &&
+    typeof change.target === 'string' &&
+    typeof change.summary === 'string' &&
+    (change.skipped === undefined || typeof change.skipped === 'string') &&
+    (change.before === undefined || typeof change.before === 'string') &&
+    (change.after === undefined || typeof change.after === 'string')
+  );
+}
+
 function oneLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.replace(/\s*\n\s*/g, ' ');
@@ -58,7 +75,7 @@ export async function planAppliers(
     const run: ApplierRun = { applier, changes: [], results: [], warnings, errors, planned: false, ctx };
     try {
       const changes = await applier.plan(doc, ctx);
-      if (!Array.isArray(changes)) throw new Error('plan() did not return a list of changes');
+      if (!Array.isArray(changes) || !changes.every(isChange)) throw new Error('plan() did not return a list of changes');
       run.changes = changes.map((change) => ({ ...change, applier: applier.id }));
       run.planned = true;
     } catch (error) {

@@ -91,3 +91,10 @@ test('each applier sees only its own previous memory', async () => {
   await planAppliers([spy], doc(), OPTIONS, { spy: { routes: [] }, other: 'x' });
   assert.deepEqual(seen, [{ routes: [] }]);
 });
+
+test('a plan that returns something other than changes fails its applier', async () => {
+  const odd: Applier = { id: 'odd', description: '', plan: async () => [{ action: 'explode', target: 't', summary: 's' }] as unknown as Change[], apply: async () => undefined };
+  const runs = await planAppliers([odd], doc(), OPTIONS, {});
+  assert.deepEqual(runs[0]?.errors, ['plan() did not return a list of changes']);
+  assert.equal(runs[0]?.planned, false);
+});

@@ -66,7 +66,6 @@ async function cachedDocument(ctx: CommandContext<ApplyFlags>): Promise<Instance
 
 async function report(ctx: CommandContext<ApplyFlags>, runs: ApplierRun[], failures: PluginFailure[], dryRun: boolean): Promise<void> {
   const { out } = ctx;
-  for (const failure of failures) out.error(failure.message);
   for (const run of runs) {
     for (const warning of run.warnings) out.warn(`${run.applier.id}: ${warning}`);
     for (const error of run.errors) out.error(`${run.applier.id}: ${error}`);
@@ -91,6 +90,7 @@ export async function applyDocument(ctx: CommandContext<ApplyFlags>, doc: Instan
   const dryRun = opts.dryRun === true;
   const runOptions = { root, live: opts.live ?? root === '/', dryRun, user: opts.user ?? config.user };
   const { appliers, failures } = await appliersFor(ctx, config, root);
+  for (const failure of failures) out.error(failure.message);
   const selected = selectAppliers(appliers, idList(opts.only) ?? config.only, idList(opts.skip) ?? config.skip);
   let release: Release | undefined;
   if (!dryRun && options.locked !== true) release = await lockStateDir(opts.stateDir, options.lockWaitMs ?? LOCK_WAIT_MS);
