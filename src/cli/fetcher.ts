@@ -1,10 +1,11 @@
 // The read path as one call for fetch, get and boot: options -> deadline -> source -> raw -> normalise -> cache.
 import { writeCache } from '../cache/cache.js';
 import { Deadline } from '../core/deadline.js';
-import { MdctlError, quote } from '../core/errors.js';
+import { MdctlError, isMdctlError, quote } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
 import { normalize } from '../model/normalize.js';
 import { parseSourceSpec, readMetadata, type ClientFactory } from '../sources/select.js';
+import type { CommandContext } from './context.js';
 
 export const FETCH_TIMEOUT_SECONDS = 10;
 export const BOOT_TIMEOUT_SECONDS = 120;
@@ -23,6 +24,14 @@ export interface FetchRequest {
   root?: string;
   /** Debug log lines. */
   log?: (message: string) => void;
+  /**
+   * What to do with the cache: `write` it (the default; a failure is an error), write it on a
+   * `best-effort` basis (a permission failure becomes a warning: `get` as a plain user), or
+   * `skip` it (`--dry-run` changes nothing).
+   */
+  cache?: 'write' | 'best-effort' | 'skip';
+  /** Non-fatal problems (a best-effort cache write that failed). */
+  warn?: (message: string) => void;
 }
 
 export interface FetchSummary {
@@ -65,6 +74,30 @@ async function loadClientFactory(): Promise<ClientFactory> {
   return createClient;
 }
 
+/** The fetch request a command's global options describe. */
+export function fetchRequest(ctx: CommandContext<object>, timeoutMs: number, cache: FetchRequest['cache'] = 'write'): FetchRequest {
+  return {
+    endpoint: ctx.opts.endpoint,
+    source: ctx.opts.source,
+    cacheDir: ctx.opts.cacheDir,
+    timeoutMs,
+    log: (message) => ctx.out.debug(message),
+    cache,
+    warn: (message) => ctx.out.warn(message),
+  };
+}
+
+async function storeCache(request: FetchRequest, instance: Instance): Promise<string[]> {
+  if (request.cache === 'skip') return [];
+  try {
+    return await writeCache(request.cacheDir, instance);
+  } catch (error) {
+    if (request.cache !== 'best-effort' || !isMdctlError(error) || error.code !== 'ERR_PERMISSION') throw error;
+    request.warn?.(`metadata not cached: ${error.message}`);
+    return [];
+  }
+}
+
 /** Discover, crawl, normalise and cache. Throws MdctlError; never prints. */
 export async function fetchInstance(request: FetchRequest): Promise<FetchResult> {
   const started = performance.now();
@@ -82,7 +115,7 @@ export async function fetchInstance(request: FetchRequest): Promise<FetchResult>
     log,
   });
   const instance = normalize(raw, new Date());
-  const cache = await writeCache(request.cacheDir, instance);
+  const cache = await storeCache(request, instance);
   return {
     instance,
     summary: {

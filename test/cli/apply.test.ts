@@ -1,6 +1,6 @@
 // `mdctl apply` as a process: plan text and JSON, dry run, idempotence, refusals (exit 3), selection, plugins, symlinks.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { writeCache } from '../../src/cache/cache.js';
@@ -74,6 +74,14 @@ test('--dry-run prints the plan and changes nothing, state included', async () =
   assert.match(result.stdout, /\n4 to change \(dry run\), 0 unchanged, 1 skipped\n$/);
   assert.deepEqual(snapshot(s.root), root);
   assert.deepEqual(snapshot(s.state), state);
+});
+
+test('--dry-run with no cache fetches but writes no cache', async () => {
+  const s = setup();
+  const result = await apply(s, ['--endpoint', emulator?.url ?? '', '--dry-run', '--only', 'hostname']);
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /hostname\n/);
+  assert.deepEqual(readdirSync(s.cache), []);
 });
 
 test('--json prints changes, results and each applier on stdout, nothing else', async () => {

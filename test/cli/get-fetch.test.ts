@@ -1,6 +1,6 @@
 // `mdctl get` when the cache cannot answer: it fetches from the emulator (--endpoint), caches, then answers.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -129,5 +129,17 @@ describe('mdctl get fetching first', () => {
     assert.equal(result.stdout, '');
     assert.match(result.stderr, /^mdctl: .+\n$/);
     assert.equal((await readCache(dir)).state, 'missing');
+  });
+
+  it('answers a plain user with no cache it may write, warning that nothing was cached', async () => {
+    const locked = fresh();
+    await mkdir(locked, { mode: 0o700 });
+    const result = await runCli(['--cache-dir', join(locked, 'cache'), '--endpoint', emulator.url, 'get', 'hostname'], {
+      wrap: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'],
+    });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout, 'dvr3-demo12.novalocal\n');
+    assert.match(result.stderr, /^mdctl: warning: metadata not cached: cannot create the cache directory .*: EACCES$/m);
+    assert.equal((await readCache(join(locked, 'cache'))).state, 'missing');
   });
 });

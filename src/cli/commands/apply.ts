@@ -53,14 +53,9 @@ async function cachedDocument(ctx: CommandContext<ApplyFlags>): Promise<Instance
   if (cached.state === 'ok') return cached.document;
   if (cached.state === 'invalid') ctx.out.warn(`cache ignored: ${cached.reason}; fetching again`);
   else ctx.out.info('no cached metadata; fetching');
-  const { FETCH_TIMEOUT_SECONDS, fetchInstance, parseTimeout } = await import('../fetcher.js');
-  const { instance } = await fetchInstance({
-    endpoint: ctx.opts.endpoint,
-    source: ctx.opts.source,
-    cacheDir: ctx.opts.cacheDir,
-    timeoutMs: parseTimeout(ctx.opts.timeout, FETCH_TIMEOUT_SECONDS),
-    log: (message) => ctx.out.debug(message),
-  });
+  const { FETCH_TIMEOUT_SECONDS, fetchInstance, fetchRequest, parseTimeout } = await import('../fetcher.js');
+  const timeoutMs = parseTimeout(ctx.opts.timeout, FETCH_TIMEOUT_SECONDS);
+  const { instance } = await fetchInstance(fetchRequest(ctx, timeoutMs, ctx.opts.dryRun === true ? 'skip' : 'write'));
   return instance;
 }
 

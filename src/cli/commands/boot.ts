@@ -6,7 +6,7 @@ import type { Instance } from '../../core/instance.js';
 import type { Release } from '../../system/lock.js';
 import { loadConfig } from '../config.js';
 import type { CommandContext } from '../context.js';
-import { BOOT_TIMEOUT_SECONDS, FETCH_TIMEOUT_SECONDS, fetchInstance, parseTimeout } from '../fetcher.js';
+import { BOOT_TIMEOUT_SECONDS, FETCH_TIMEOUT_SECONDS, fetchInstance, fetchRequest, parseTimeout } from '../fetcher.js';
 import { applyDocument, type ApplyFlags } from './apply.js';
 
 const FIRST_PAUSE_MS = 500;
@@ -19,13 +19,8 @@ async function fetchWithinDeadline(ctx: CommandContext<ApplyFlags>, deadline: De
   let pause = FIRST_PAUSE_MS;
   for (let attempt = 1; ; attempt += 1) {
     try {
-      const { instance } = await fetchInstance({
-        endpoint: ctx.opts.endpoint,
-        source: ctx.opts.source,
-        cacheDir: ctx.opts.cacheDir,
-        timeoutMs: Math.max(1, Math.min(ATTEMPT_MS, deadline.remaining())),
-        log: (message) => ctx.out.debug(message),
-      });
+      const timeoutMs = Math.max(1, Math.min(ATTEMPT_MS, deadline.remaining()));
+      const { instance } = await fetchInstance(fetchRequest(ctx, timeoutMs, ctx.opts.dryRun === true ? 'skip' : 'write'));
       return instance;
     } catch (error) {
       if (exitStatusOf(error) !== Exit.UNREACHABLE || deadline.remaining() <= pause) throw error;

@@ -1,7 +1,7 @@
 // `mdctl fetch`: discover the service, crawl, normalise, write the cache; print a summary or the document.
 import { Exit } from '../../core/errors.js';
 import type { CommandContext } from '../context.js';
-import { FETCH_TIMEOUT_SECONDS, fetchInstance, parseTimeout, type FetchSummary } from '../fetcher.js';
+import { FETCH_TIMEOUT_SECONDS, fetchInstance, fetchRequest, parseTimeout, type FetchSummary } from '../fetcher.js';
 import type { Output } from '../output.js';
 
 /** A long list (an EC2 tree) is cut to its first entries and a count. */
@@ -35,13 +35,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   };
   process.once('SIGINT', interrupt);
   try {
-    const { instance, summary } = await fetchInstance({
-      endpoint: opts.endpoint,
-      source: opts.source,
-      cacheDir: opts.cacheDir,
-      timeoutMs,
-      log: (message) => out.debug(message),
-    });
+    const { instance, summary } = await fetchInstance(fetchRequest(ctx, timeoutMs));
     spinner.stop();
     if (out.structured) await out.value(instance);
     else if (!out.quiet) await printSummary(out, summary);

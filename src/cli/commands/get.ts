@@ -15,18 +15,12 @@ interface Answer {
 
 /** Fetches and caches the document; the fetch code (got, ora, sources) loads only here. */
 async function fetchDocument(ctx: CommandContext): Promise<Answer> {
-  const { FETCH_TIMEOUT_SECONDS, fetchInstance, parseTimeout } = await import('../fetcher.js');
+  const { FETCH_TIMEOUT_SECONDS, fetchInstance, fetchRequest, parseTimeout } = await import('../fetcher.js');
   const { opts, out } = ctx;
   const timeoutMs = parseTimeout(opts.timeout, FETCH_TIMEOUT_SECONDS);
   const spinner = await out.spinner('Fetching instance metadata');
   try {
-    const { instance } = await fetchInstance({
-      endpoint: opts.endpoint,
-      source: opts.source,
-      cacheDir: opts.cacheDir,
-      timeoutMs,
-      log: (message) => out.debug(message),
-    });
+    const { instance } = await fetchInstance(fetchRequest(ctx, timeoutMs, 'best-effort'));
     spinner.stop();
     return { document: instance, withoutSensitive: null };
   } catch (error) {
