@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import { MdctlError, quote } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
 import { checkPublicKeys, parseKeyLine } from '../model/sshkeys.js';
-import { inspectUnder, readFileUnder, resolveUnder } from '../system/files.js';
+import { inspectUnder, readFileUnder, resolveRootLinks, resolveUnder } from '../system/files.js';
 import { isLoginUser, readPasswd, type PasswdEntry } from '../system/passwd.js';
 import { applyFileChange, permissions, type FileEffect } from './effects.js';
 import { blockKeys, withKeyBlock } from './key-block.js';
@@ -47,7 +47,9 @@ export function sshKeysApplier(): Applier {
     async plan(doc: Instance, ctx: ApplyContext): Promise<Change[]> {
       const { keys, refused } = checkPublicKeys(doc.public_keys);
       for (const bad of refused) ctx.refuse(`${bad.reason} (key entry ${quote(bad.name)}); skipped`);
-      const user = await resolveKeyUser(ctx.root, ctx.user);
+      const entry = await resolveKeyUser(ctx.root, ctx.user);
+      // A root-made link on the way to the home (/home -> var/home) is followed; nothing below it is.
+      const user = { ...entry, home: await resolveRootLinks(ctx.root, entry.home) };
       const home = await inspectUnder(ctx.root, user.home);
       if (home === null || !home.isDirectory()) {
         throw new MdctlError('ERR_IO', `home directory ${quote(resolveUnder(ctx.root, user.home))} of user ${quote(user.name)} does not exist`);

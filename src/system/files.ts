@@ -1,6 +1,6 @@
 // Files under a root directory: no symlink is ever followed below the root; writes are atomic.
 import { constants, type Stats } from 'node:fs';
-import { lstat, mkdir, open, realpath, rename, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, readlink, realpath, rename, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { MdctlError, quote } from '../core/errors.js';
@@ -71,6 +71,47 @@ export async function inspectUnder(root: string, path: string): Promise<Stats | 
     }
   }
   return stats;
+}
+
+const MAX_LINK_HOPS = 40;
+
+/**
+ * The path inside the root with symlinks owned by root resolved as if the root were "/" (an
+ * image whose /home links to var/home). A link owned by anyone else is ERR_UNSAFE_PATH: only
+ * root can have made a link root trusts. Links never lead out of the root.
+ */
+export async function resolveRootLinks(root: string, path: string): Promise<string> {
+  const base = await realpath(root).catch((error: unknown) => {
+    throw ioError('open root', root, error);
+  });
+  const pending = componentsOf(path);
+  const resolved: string[] = [];
+  let hops = 0;
+  while (pending.length > 0) {
+    const part = pending.shift() as string;
+    if (part === '..') {
+      resolved.pop();
+      continue;
+    }
+    const current = join(base, ...resolved, part);
+    const stats = await lstatOrNull(current);
+    if (stats === null || !stats.isSymbolicLink()) {
+      resolved.push(part);
+      continue;
+    }
+    if (stats.uid !== 0) {
+      throw new MdctlError('ERR_UNSAFE_PATH', `refusing ${quote(resolveUnder(root, path))}: ${quote(current)} is a symbolic link not owned by root`);
+    }
+    hops += 1;
+    if (hops > MAX_LINK_HOPS) throw new MdctlError('ERR_UNSAFE_PATH', `refusing ${quote(resolveUnder(root, path))}: too many symbolic links`);
+    const target = await readlink(current).catch((error: unknown) => {
+      throw ioError('read link', current, error);
+    });
+    if (target.startsWith('/')) resolved.length = 0;
+    const segments = target.split('/').filter((segment) => segment !== '' && segment !== '.');
+    pending.unshift(...segments);
+  }
+  return `/${resolved.join('/')}`;
 }
 
 /** Reads a regular file under the root, or null when it does not exist. */

@@ -1,6 +1,6 @@
 // The ssh-keys applier on a temp root: user choice, the marked block, permissions, refusals with nothing written.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, lchownSync, mkdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { BLOCK_BEGIN, BLOCK_END } from '../../src/appliers/key-block.js';
@@ -133,6 +133,35 @@ test('a symlinked ~/.ssh or authorized_keys (to etc/shadow) is refused and nothi
     assert.match(result.errors[0] ?? '', /is a symbolic link/);
     assert.deepEqual(snapshot(root), before, link);
   }
+});
+
+test('a home reached through a link root made (/home -> var/home) gets the keys inside the root', async () => {
+  const root = makeRoot({ 'etc/passwd': PASSWD });
+  mkdirSync(join(root, 'var/home/alice'), { recursive: true });
+  symlinkSync('var/home', join(root, 'home'));
+  const result = await run(root, keys(KEYS.ed25519));
+  assert.deepEqual(result.errors, []);
+  assert.equal(readFileSync(join(root, 'var/home/alice/.ssh/authorized_keys'), 'utf8'), `${BLOCK_BEGIN}\n${KEYS.ed25519}\n${BLOCK_END}\n`);
+});
+
+test('an absolute link root made is followed inside the root, never out of it', async () => {
+  const root = makeRoot({ 'etc/passwd': PASSWD });
+  mkdirSync(join(root, 'var/home/alice'), { recursive: true });
+  symlinkSync('/var/home', join(root, 'home'));
+  const result = await run(root, keys(KEYS.ed25519));
+  assert.deepEqual(result.errors, []);
+  assert.match(readFileSync(join(root, 'var/home/alice/.ssh/authorized_keys'), 'utf8'), /ssh-ed25519/);
+});
+
+test('a link on the way to the home that the user owns is refused and nothing is written', async () => {
+  const root = makeRoot({ 'etc/passwd': PASSWD, 'etc/shadow': 'root:$6$secret:19000:0:99999:7:::\n' });
+  mkdirSync(join(root, 'home'), { recursive: true });
+  symlinkSync(join(root, 'etc'), join(root, 'home/alice'));
+  lchownSync(join(root, 'home/alice'), 1001, 1001);
+  const before = snapshot(root);
+  const result = await run(root, keys(KEYS.rsa));
+  assert.match(result.errors[0] ?? '', /symbolic link not owned by root/);
+  assert.deepEqual(snapshot(root), before);
 });
 
 test('a damaged block is refused; the file is left alone', async () => {
