@@ -1,5 +1,6 @@
 // Builds dist/mdctl.mjs (or the file named as the argument): the whole CLI and its dependencies in one ESM file for plain Node.
 import { build } from 'esbuild';
+import { isBuiltin } from 'node:module';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import process from 'node:process';
@@ -20,6 +21,17 @@ const result = await build({
   target: 'node20',
   legalComments: 'none',
   logLevel: 'warning',
+  // Node built-ins become require() calls inside the module that uses them, so a module loaded
+  // lazily (got: http, https, tls, zlib...) loads its built-ins lazily too, not at startup.
+  plugins: [
+    {
+      name: 'lazy-builtins',
+      setup(b) {
+        b.onResolve({ filter: /^[a-z:_/]+$/ }, (args) => (args.namespace !== 'builtin' && isBuiltin(args.path) ? { path: args.path, namespace: 'builtin' } : undefined));
+        b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+      },
+    },
+  ],
   // CommonJS dependencies (commander) call require() for Node built-ins; ESM has none, so give them one.
   banner: {
     js: [
