@@ -21,7 +21,7 @@ async function rendered(): Promise<string> {
 
 /** The flags listed under "Options:" in a --help text: "-q, --quiet", "--root <dir>" -> -q, --quiet, --root. */
 function helpFlags(help: string): string[] {
-  const options = help.split(/^Options:$/m)[1]?.split(/^Commands:$/m)[0] ?? '';
+  const options = help.split(/^Options:$/m)[1]?.split(/^(?:Commands|Global Options):$/m)[0] ?? '';
   return [...options.matchAll(/^ {2}((?:-{1,2}[A-Za-z][\w-]*(?:, )?)+)/gm)].flatMap((m) => m[1]!.split(', '));
 }
 
