@@ -1,6 +1,6 @@
 // Program entry: builds commander from the spec, lazy-loads the command, maps errors to exit codes.
 import { Command, CommanderError, Option } from 'commander';
-import { Exit, MdctlError, exitStatusOf, isMdctlError } from '../core/errors.js';
+import { Exit, MdctlError, exitStatusOf, isMdctlError, quote } from '../core/errors.js';
 import type { CommandContext, CommandRun, GlobalOptions } from './context.js';
 import { Output } from './output.js';
 import { COMMANDS, GLOBAL_OPTIONS, type OptionSpec } from './spec.js';
@@ -17,6 +17,18 @@ function toOption(spec: OptionSpec): Option {
   return option;
 }
 
+/** Refuses a bad global value (--timeout abc, --source bogus) the same way for every command, before it runs. */
+function checkGlobals(opts: Record<string, unknown>): void {
+  for (const spec of GLOBAL_OPTIONS) {
+    if (spec.check === undefined) continue;
+    const option = new Option(spec.flags);
+    const value = opts[option.attributeName()];
+    if (typeof value !== 'string') continue;
+    const why = spec.check(value);
+    if (why !== null) throw new MdctlError('ERR_USAGE', `${option.long ?? spec.flags} ${quote(value)}: ${why}`);
+  }
+}
+
 function oneLine(text: string): string {
   return text.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim();
 }
@@ -26,6 +38,7 @@ export function buildProgram(onRun: (name: string, ctx: Omit<CommandContext, 'ou
     .description('Guest-side OpenStack metadata client')
     .version(VERSION, '-V, --version')
     .exitOverride()
+    .configureHelp({ showGlobalOptions: true })
     .configureOutput({ outputError: (text, write) => write(`mdctl: ${oneLine(text)} (see mdctl --help)\n`) });
   for (const spec of GLOBAL_OPTIONS) program.addOption(toOption(spec));
 
@@ -34,12 +47,13 @@ export function buildProgram(onRun: (name: string, ctx: Omit<CommandContext, 'ou
       .command(spec.args === undefined ? spec.name : `${spec.name} ${spec.args}`)
       .description(spec.summary)
       .exitOverride()
-      .configureOutput({ outputError: (text, write) => write(`mdctl: ${oneLine(text)} (see mdctl --help)\n`) });
+      .configureOutput({ outputError: (text, write) => write(`mdctl: ${oneLine(text)} (see mdctl ${spec.name} --help)\n`) });
     for (const option of spec.options) command.addOption(toOption(option));
     command.action(async (...params: unknown[]) => {
       const self = params[params.length - 1] as Command;
       const args = self.args;
       const opts = self.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
+      checkGlobals(opts);
       await onRun(spec.name, { args, opts, env: process.env });
     });
   }

@@ -13,6 +13,20 @@ export interface OptionSpec {
   choices?: string[];
   /** Values shell completion offers when they are not enforced as choices. */
   suggestions?: string[];
+  /** Checks the value before any command runs: why it is refused, or null. */
+  check?: (value: string) => string | null;
+}
+
+/** A day: a longer --timeout is a typo. */
+const MAX_TIMEOUT_SECONDS = 86_400;
+
+function checkTimeout(value: string): string | null {
+  const seconds = /^\s*\d*\.?\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  return seconds > 0 && seconds <= MAX_TIMEOUT_SECONDS ? null : `not a number of seconds between 0 and ${MAX_TIMEOUT_SECONDS}`;
+}
+
+function checkSource(value: string): string | null {
+  return /^(auto|openstack|ec2|configdrive(:.+)?)$/.test(value) ? null : 'not one of auto, openstack, ec2, configdrive[:DIR]';
 }
 
 export interface CommandSpec {
@@ -25,11 +39,11 @@ export interface CommandSpec {
 
 export const GLOBAL_OPTIONS: OptionSpec[] = [
   { flags: '--endpoint <url>', description: 'metadata service base URL; skips route discovery', env: 'MDCTL_ENDPOINT' },
-  { flags: '--source <source>', description: 'where metadata comes from: auto, openstack, ec2, configdrive[:DIR]', defaultValue: 'auto', suggestions: ['auto', 'openstack', 'ec2', 'configdrive'] },
+  { flags: '--source <source>', description: 'where metadata comes from: auto, openstack, ec2, configdrive[:DIR]', defaultValue: 'auto', suggestions: ['auto', 'openstack', 'ec2', 'configdrive'], check: checkSource },
   { flags: '--cache-dir <dir>', description: 'directory of the instance cache', env: 'MDCTL_CACHE_DIR', defaultValue: '/run/mdctl' },
   { flags: '--state-dir <dir>', description: 'directory of per-instance state', env: 'MDCTL_STATE_DIR', defaultValue: '/var/lib/mdctl' },
   { flags: '--config <file>', description: 'configuration file', env: 'MDCTL_CONFIG', defaultValue: '/etc/mdctl/config.yaml' },
-  { flags: '--timeout <seconds>', description: 'overall deadline in seconds (default 10; boot: 120)' },
+  { flags: '--timeout <seconds>', description: 'overall deadline in seconds (default 10; boot: 120)', check: checkTimeout },
   { flags: '--json', description: 'print JSON on stdout' },
   { flags: '--yaml', description: 'print YAML on stdout' },
   { flags: '-q, --quiet', description: 'print only data and errors' },
