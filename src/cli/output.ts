@@ -23,7 +23,10 @@ export class Output {
   readonly yaml: boolean;
   readonly quiet: boolean;
   readonly debugging: boolean;
+  /** Colour on stdout: a terminal, and allowed. */
   readonly colorEnabled: boolean;
+  /** No --no-color, NO_COLOR or TERM=dumb. */
+  private readonly colorAllowed: boolean;
   private chalkInstance: ChalkInstance | undefined;
 
   constructor(
@@ -36,11 +39,8 @@ export class Output {
     this.yaml = options.yaml === true && !this.json;
     this.quiet = options.quiet === true;
     this.debugging = options.debug === true;
-    this.colorEnabled =
-      options.color !== false &&
-      this.stdout.isTTY === true &&
-      this.env.NO_COLOR === undefined &&
-      this.env.TERM !== 'dumb';
+    this.colorAllowed = options.color !== false && this.env.NO_COLOR === undefined && this.env.TERM !== 'dumb';
+    this.colorEnabled = this.colorAllowed && this.stdout.isTTY === true;
   }
 
   /** Whether stdout carries machine-readable data (JSON or YAML) only. */
@@ -89,13 +89,17 @@ export class Output {
     if (this.debugging) this.stderr.write(`mdctl: debug: ${message}\n`);
   }
 
-  /** A spinner on stderr, only on an interactive terminal and never with --json/--yaml/--quiet. */
+  /**
+   * A spinner on stderr, only when stderr is an interactive terminal and colour is allowed (no
+   * --no-color, NO_COLOR or TERM=dumb: then mdctl writes no escape sequence at all), never in CI
+   * and never with --json/--yaml/--quiet. It animates whatever stdout is.
+   */
   async spinner(text: string): Promise<Spinner> {
     // A terminal that reports no width (some serial consoles) makes ora redraw endlessly.
-    const interactive = this.stderr.isTTY === true && (this.stderr.columns ?? 0) > 0;
+    const interactive = this.stderr.isTTY === true && (this.stderr.columns ?? 0) > 0 && this.colorAllowed;
     if (this.structured || this.quiet || !interactive || this.env.CI !== undefined) return NO_SPINNER;
     const { default: ora } = await import('ora');
-    const spinner: Ora = ora({ text, stream: this.stderr, color: 'cyan', isEnabled: this.colorEnabled }).start();
+    const spinner: Ora = ora({ text, stream: this.stderr, color: 'cyan', isEnabled: true }).start();
     return {
       succeed: (t) => void spinner.succeed(t),
       fail: (t) => void spinner.fail(t),
