@@ -59,7 +59,8 @@ export async function run(ctx: CommandContext): Promise<number> {
   try {
     const server = await startServer({ service, faults: new Faults(rules), addresses, port, ...(log === undefined ? {} : { log }) });
     const stopped = waitForSignal();
-    ctx.out.data(`mdctl serve: listening on ${server.urls.join(' ')}`);
+    if (ctx.out.structured) await ctx.out.value({ listening: server.urls });
+    else ctx.out.data(`mdctl serve: listening on ${server.urls.join(' ')}`);
     const signal = await stopped;
     ctx.out.debug(`serve: ${signal}: stopping`);
     await server.stop();
