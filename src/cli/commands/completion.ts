@@ -9,6 +9,8 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (shell !== 'bash') {
     throw new MdctlError('ERR_USAGE', `completion: unknown shell ${quote(shell ?? '')}`, { hint: `supported: ${SHELLS.join(', ')}` });
   }
-  ctx.out.data(bashCompletion(GLOBAL_OPTIONS, COMMANDS));
+  const script = bashCompletion(GLOBAL_OPTIONS, COMMANDS);
+  if (ctx.out.structured) await ctx.out.value(script);
+  else ctx.out.data(script);
   return Exit.OK;
 }
