@@ -6,7 +6,7 @@ import { makeDirectoriesUnder, makeDirectoryUnder, setOwnershipUnder, writeFileA
 export type FileEffect =
   | { kind: 'write'; path: string; content: Buffer; owner: Ownership; makeParents?: boolean }
   | { kind: 'mkdir'; path: string; owner: Ownership }
-  | { kind: 'own'; path: string; owner: Ownership };
+  | { kind: 'own'; path: string; owner: Ownership; directory: boolean };
 
 export function isFileEffect(value: unknown): value is FileEffect {
   const kind = (value as { kind?: unknown } | null)?.kind;
@@ -25,7 +25,7 @@ export async function applyFileEffect(root: string, effect: FileEffect): Promise
       await makeDirectoryUnder(root, effect.path, effect.owner);
       return;
     case 'own':
-      await setOwnershipUnder(root, effect.path, effect.owner);
+      await setOwnershipUnder(root, effect.path, effect.owner, effect.directory ? 'directory' : 'file');
       return;
   }
 }

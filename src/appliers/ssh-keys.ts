@@ -89,7 +89,7 @@ export function sshKeysApplier(): Applier {
           action: 'update',
           target: resolveUnder(ctx.root, sshDir),
           summary: `set mode 0700, owner ${quote(user.name)}`,
-          data: { kind: 'own', path: sshDir, owner: dirOwner } satisfies FileEffect,
+          data: { kind: 'own', path: sshDir, owner: dirOwner, directory: true } satisfies FileEffect,
         });
       }
       const summary =

@@ -1,8 +1,8 @@
 // Files under a root directory: no symlink is ever followed below the root; writes are atomic.
 import { constants, type Stats } from 'node:fs';
-import { lstat, mkdir, open, readlink, realpath, rename, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readlink, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { MdctlError, quote } from '../core/errors.js';
 
 export interface Ownership {
@@ -114,53 +114,150 @@ export async function resolveRootLinks(root: string, path: string): Promise<stri
   return `/${resolved.join('/')}`;
 }
 
-/** Reads a regular file under the root, or null when it does not exist. */
-export async function readFileUnder(root: string, path: string): Promise<Buffer | null> {
-  const stats = await inspectUnder(root, path);
-  if (stats === null) return null;
-  const full = resolveUnder(root, path);
-  if (!stats.isFile()) throw new MdctlError('ERR_UNSAFE_PATH', `refusing ${quote(full)}: not a regular file`);
+/** What readFileUnder reads at most unless told otherwise: a hostile sparse file must not exhaust memory. */
+export const MAX_READ_BYTES = 64 * 1024 * 1024;
+
+function unsafe(root: string, path: string, why: string): MdctlError {
+  return new MdctlError('ERR_UNSAFE_PATH', `refusing ${quote(resolveUnder(root, path))}: ${why}`, { hint: 'mdctl never follows symlinks under the root' });
+}
+
+/** The path of `name` inside an open directory: the kernel resolves it from the descriptor, never from a path that could be swapped. */
+function inside(dir: FileHandle, name: string): string {
+  return `/proc/self/fd/${dir.fd}/${name}`;
+}
+
+/**
+ * Opens the directory `path` under the root one component at a time, each relative to the
+ * descriptor of the one before and without following a symlink, so a component swapped for a
+ * link or a file while mdctl works is refused instead of followed. Null when a component is missing.
+ */
+async function openDirectoryUnder(root: string, path: string): Promise<FileHandle | null> {
+  const base = await realpath(root).catch((error: unknown) => {
+    throw ioError('open root', root, error);
+  });
+  let dir = await open(base, constants.O_RDONLY | constants.O_DIRECTORY).catch((error: unknown) => {
+    throw ioError('open root', root, error);
+  });
+  const parts = componentsOf(path);
   try {
-    const handle = await open(full, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    try {
-      return await handle.readFile();
-    } finally {
-      await handle.close();
+    for (const [index, part] of parts.entries()) {
+      const where = `/${parts.slice(0, index + 1).join('/')}`;
+      let next: FileHandle;
+      try {
+        next = await open(inside(dir, part), constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') {
+          await dir.close();
+          return null;
+        }
+        if (code !== 'ENOTDIR' && code !== 'ELOOP') throw ioError('open', resolveUnder(root, where), error);
+        const stats = await lstat(inside(dir, part)).catch(() => null);
+        throw unsafe(root, path, `${quote(resolveUnder(root, where))} is ${stats?.isSymbolicLink() === true ? 'a symbolic link' : 'not a directory'}`);
+      }
+      await dir.close();
+      dir = next;
     }
+    return dir;
   } catch (error) {
-    throw ioError('read', full, error);
+    await dir.close().catch(() => undefined);
+    throw error;
   }
 }
 
-async function fsyncDirectory(path: string): Promise<void> {
-  const handle = await open(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+/** The parent directory of `path`, opened as openDirectoryUnder does; ERR_IO when it does not exist. */
+async function openParentUnder(root: string, path: string): Promise<{ dir: FileHandle; name: string }> {
+  const parts = componentsOf(path);
+  const name = parts.at(-1);
+  if (name === undefined) throw unsafe(root, path, 'the root itself is not a file');
+  const dir = await openDirectoryUnder(root, parentOf(path));
+  if (dir === null) throw new MdctlError('ERR_IO', `cannot write under ${quote(resolveUnder(root, parentOf(path)))}: no such directory`);
+  return { dir, name };
+}
+
+/** Opens an existing entry of an open directory without following a symlink at it. */
+async function openEntry(root: string, path: string, dir: FileHandle, name: string, flags: number): Promise<FileHandle | null> {
   try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function requireDirectory(root: string, path: string): Promise<void> {
-  const stats = await inspectUnder(root, path);
-  if (stats === null || !stats.isDirectory()) {
-    throw new MdctlError('ERR_IO', `cannot write under ${quote(resolveUnder(root, path))}: no such directory`);
+    return await open(inside(dir, name), flags | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'ELOOP' || code === 'ENOTDIR') {
+      const stats = await lstat(inside(dir, name)).catch(() => null);
+      throw unsafe(root, path, stats?.isSymbolicLink() === true ? 'it is a symbolic link' : 'not a directory');
+    }
+    if (code === 'ENXIO') throw unsafe(root, path, 'not a regular file');
+    throw ioError('open', resolveUnder(root, path), error);
   }
 }
 
 /**
- * Replaces (or creates) a file atomically: a temp file in the same directory, written, fsynced,
- * given its mode and owner, renamed over the target, then the directory fsynced.
+ * Reads a regular file under the root, or null when it (or a parent) does not exist. A symlink
+ * on the way, a FIFO, a device, or a file over `maxBytes` is refused; a FIFO never blocks.
+ */
+export async function readFileUnder(root: string, path: string, maxBytes = MAX_READ_BYTES): Promise<Buffer | null> {
+  const parts = componentsOf(path);
+  const name = parts.at(-1);
+  if (name === undefined) throw unsafe(root, path, 'not a regular file');
+  const dir = await openDirectoryUnder(root, parentOf(path));
+  if (dir === null) return null;
+  try {
+    const handle = await openEntry(root, path, dir, name, constants.O_RDONLY);
+    if (handle === null) return null;
+    try {
+      const stats = await handle.stat();
+      if (!stats.isFile()) throw unsafe(root, path, 'not a regular file');
+      if (stats.size > maxBytes) {
+        throw new MdctlError('ERR_IO', `cannot read ${quote(resolveUnder(root, path))}: ${stats.size} bytes, over ${maxBytes / 1024 / 1024} MiB`);
+      }
+      const data = Buffer.alloc(stats.size);
+      const { bytesRead } = await handle.read(data, 0, stats.size, 0);
+      return data.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw error instanceof MdctlError ? error : ioError('read', resolveUnder(root, path), error);
+  } finally {
+    await dir.close();
+  }
+}
+
+/** Temp files of a run killed before its rename: ".<name>.mdctl-<12 hex>". */
+function isTempOf(entry: string, name: string): boolean {
+  return entry.startsWith(`.${name}.mdctl-`) && /^[0-9a-f]{12}$/.test(entry.slice(name.length + 8));
+}
+
+/** Removes regular files left as temps of `name` by an earlier run that died before renaming them. */
+async function removeLeftoverTemps(dir: FileHandle, name: string): Promise<void> {
+  const entries = await readdir(inside(dir, '.')).catch(() => [] as string[]);
+  for (const entry of entries.filter((candidate) => isTempOf(candidate, name))) {
+    const stats = await lstat(inside(dir, entry)).catch(() => null);
+    if (stats?.isFile() === true) await unlink(inside(dir, entry)).catch(() => undefined);
+  }
+}
+
+/**
+ * Replaces (or creates) a file atomically: a temp file created exclusively in the same directory
+ * (opened through the directory's descriptor), written, given its owner and mode on the
+ * descriptor, fsynced, renamed over the target, then the directory fsynced. Leftover temps of
+ * this file from a killed run are removed first.
  */
 export async function writeFileAtomic(root: string, path: string, data: string | Buffer, owner: Ownership): Promise<void> {
-  const parent = parentOf(path);
-  await requireDirectory(root, parent);
-  const existing = await inspectUnder(root, path);
+  const { dir, name } = await openParentUnder(root, path);
   const full = resolveUnder(root, path);
-  if (existing !== null && !existing.isFile()) throw new MdctlError('ERR_UNSAFE_PATH', `refusing ${quote(full)}: not a regular file`);
-  const temp = join(dirname(full), `.${basename(full)}.mdctl-${randomBytes(6).toString('hex')}`);
+  const temp = `.${name}.mdctl-${randomBytes(6).toString('hex')}`;
+  let created = false;
   try {
-    const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    const existing = await lstat(inside(dir, name)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      throw ioError('inspect', full, error);
+    });
+    if (existing !== null && existing.isSymbolicLink()) throw unsafe(root, path, 'it is a symbolic link');
+    if (existing !== null && !existing.isFile()) throw unsafe(root, path, 'not a regular file');
+    await removeLeftoverTemps(dir, name);
+    const handle = await open(inside(dir, temp), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    created = true;
     try {
       await handle.writeFile(data);
       if (owner.uid !== undefined || owner.gid !== undefined) await handle.chown(owner.uid ?? -1, owner.gid ?? -1);
@@ -169,26 +266,47 @@ export async function writeFileAtomic(root: string, path: string, data: string |
     } finally {
       await handle.close();
     }
-    await rename(temp, full);
-    await fsyncDirectory(dirname(full));
+    await rename(inside(dir, temp), inside(dir, name));
+    created = false;
+    await dir.sync();
   } catch (error) {
-    await unlink(temp).catch(() => undefined);
+    if (created) await unlink(inside(dir, temp)).catch(() => undefined);
     throw error instanceof MdctlError ? error : ioError('write', full, error);
+  } finally {
+    await dir.close();
   }
 }
 
-/** Creates one directory under the root (its parent must exist) with a mode and owner. */
+/** Sets mode and owner through an open descriptor, after checking it is the kind expected (never a hard-linked file). */
+async function own(root: string, path: string, handle: FileHandle, owner: Ownership, kind: 'file' | 'directory'): Promise<void> {
+  const stats = await handle.stat();
+  if (kind === 'directory' ? !stats.isDirectory() : !stats.isFile()) throw unsafe(root, path, `not a ${kind === 'file' ? 'regular file' : 'directory'}`);
+  if (kind === 'file' && stats.nlink > 1) throw unsafe(root, path, `it has ${stats.nlink} hard links`);
+  if (owner.uid !== undefined || owner.gid !== undefined) await handle.chown(owner.uid ?? -1, owner.gid ?? -1);
+  await handle.chmod(owner.mode);
+}
+
+/** Creates one directory under the root (its parent must exist) with a mode and owner, set on the new directory's descriptor. */
 export async function makeDirectoryUnder(root: string, path: string, owner: Ownership): Promise<void> {
-  const parent = parentOf(path);
-  await requireDirectory(root, parent);
+  const { dir, name } = await openParentUnder(root, path);
   const full = resolveUnder(root, path);
   try {
-    await mkdir(full, { mode: 0o700 });
+    await mkdir(inside(dir, name), { mode: 0o700 }).catch((error: unknown) => {
+      throw ioError('create directory', full, error);
+    });
+    const handle = await openEntry(root, path, dir, name, constants.O_RDONLY | constants.O_DIRECTORY);
+    if (handle === null) throw new MdctlError('ERR_IO', `cannot create directory ${quote(full)}: it vanished`);
+    try {
+      await own(root, path, handle, owner, 'directory');
+    } finally {
+      await handle.close();
+    }
+    await dir.sync();
   } catch (error) {
-    throw ioError('create directory', full, error);
+    throw error instanceof MdctlError ? error : ioError('change', full, error);
+  } finally {
+    await dir.close();
   }
-  await setOwnershipUnder(root, path, owner);
-  await fsyncDirectory(dirname(full));
 }
 
 /** Creates every missing directory on the way to `path` (mode 0755, owned by the caller). */
@@ -202,20 +320,25 @@ export async function makeDirectoriesUnder(root: string, path: string): Promise<
   }
 }
 
-/** Sets mode and owner of an existing file or directory, through a descriptor opened without following links. */
-export async function setOwnershipUnder(root: string, path: string, owner: Ownership): Promise<void> {
-  const stats = await inspectUnder(root, path);
+/**
+ * Sets mode and owner of an existing file or directory through a descriptor opened without
+ * following links. `kind` says which it must be; a file with more than one hard link is refused
+ * (it could be a link to a file of someone else).
+ */
+export async function setOwnershipUnder(root: string, path: string, owner: Ownership, kind: 'file' | 'directory' = 'file'): Promise<void> {
+  const { dir, name } = await openParentUnder(root, path);
   const full = resolveUnder(root, path);
-  if (stats === null) throw new MdctlError('ERR_IO', `cannot change ${quote(full)}: no such file`);
   try {
-    const handle = await open(full, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const handle = await openEntry(root, path, dir, name, constants.O_RDONLY | (kind === 'directory' ? constants.O_DIRECTORY : 0));
+    if (handle === null) throw new MdctlError('ERR_IO', `cannot change ${quote(full)}: no such file`);
     try {
-      if (owner.uid !== undefined || owner.gid !== undefined) await handle.chown(owner.uid ?? -1, owner.gid ?? -1);
-      await handle.chmod(owner.mode);
+      await own(root, path, handle, owner, kind);
     } finally {
       await handle.close();
     }
   } catch (error) {
-    throw ioError('change', full, error);
+    throw error instanceof MdctlError ? error : ioError('change', full, error);
+  } finally {
+    await dir.close();
   }
 }
