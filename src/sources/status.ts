@@ -1,5 +1,6 @@
 // What a metadata service's HTTP status means for a crawl: content, absent, or which error.
 import { MdctlError, quote } from '../core/errors.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../model/depth.js';
 import type { HttpResponse } from '../net/types.js';
 
 export type Outcome = 'ok' | 'absent';
@@ -53,14 +54,19 @@ export function parseJsonBody(response: HttpResponse, path: string): unknown {
   return parseJsonText(response.body, `GET ${quote(path)}`);
 }
 
-/** Parse JSON text; `what` names the request or file in the message. */
+/** Parse JSON text; `what` names the request or file in the message. Nesting past MAX_JSON_DEPTH is refused. */
 export function parseJsonText(body: Buffer, what: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(body.toString('utf8')) as unknown;
+    value = JSON.parse(body.toString('utf8')) as unknown;
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     throw new MdctlError('ERR_INVALID_METADATA', `${what}: malformed JSON (${quote(why, 120)})`, { cause: error });
   }
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) {
+    throw new MdctlError('ERR_INVALID_METADATA', `${what}: JSON nested more than ${MAX_JSON_DEPTH} levels deep`);
+  }
+  return value;
 }
 
 /** A plain-text listing; an HTML page is refused. */

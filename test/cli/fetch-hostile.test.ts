@@ -1,0 +1,38 @@
+// `mdctl fetch` against scripted hostile servers: exit status, one line on stderr, no cache written.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { hostileServer, nestedJson, openstackTree, UUID, type Script } from '../sources/hostile.js';
+
+const work = mkdtempSync(join(tmpdir(), 'mdctl-cli-hostile-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+let counter = 0;
+
+async function fetchFrom(script: Script): Promise<{ result: CliResult; cache: string }> {
+  const server = await hostileServer(script);
+  const cache = join(work, `cache-${counter++}`);
+  try {
+    const result = await runCli(['fetch', '--endpoint', server.url, '--cache-dir', cache, '--timeout', '5', '--json']);
+    return { result, cache };
+  } finally {
+    await server.close();
+  }
+}
+
+function refused(run: { result: CliResult; cache: string }, status: number, pattern: RegExp): void {
+  assert.equal(run.result.status, status, run.result.stderr);
+  assert.equal(run.result.stdout, '');
+  const lines = run.result.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, run.result.stderr);
+  assert.match(lines[0]!, /^mdctl: /);
+  assert.match(lines[0]!, pattern);
+  assert.ok(!existsSync(join(run.cache, 'instance.json')), 'no cache written');
+}
+
+test('vendor_data.json nested 100,000 levels deep: exit 5 naming the file, not an internal error', async () => {
+  const run = await fetchFrom(openstackTree({ 'meta_data.json': JSON.stringify({ uuid: UUID }), 'vendor_data.json': nestedJson(100_000) }));
+  refused(run, 5, /vendor_data\.json.*nested more than 512 levels/);
+});
