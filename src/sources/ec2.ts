@@ -14,6 +14,9 @@ const TOKEN_TTL_SECONDS = '300';
 /** A hostile tree must not make the crawl endless. */
 const MAX_DEPTH = 6;
 const MAX_ENTRIES = 256;
+/** Requests one crawl may make in all (AWS's own tree has a few hundred paths), and at once. */
+export const MAX_EC2_REQUESTS = 1000;
+const CONCURRENCY = 8;
 /** A sane entry name: no path separators but a trailing one, no dot-dot, no control characters. */
 const ENTRY = /^[A-Za-z0-9][A-Za-z0-9._:-]*\/?$/;
 /** The public-keys listing names key N as "N=<name>": read from N/, kept under the listed name. */
@@ -26,6 +29,29 @@ interface Walk {
   headers: Record<string, string>;
   files: string[];
   log: (message: string) => void;
+  /** Requests made so far, against MAX_EC2_REQUESTS. */
+  requests: number;
+  slots: Slots;
+}
+
+/** At most `size` tasks running at once; the others wait their turn in order. */
+class Slots {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly size: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active < this.size) this.active += 1;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next === undefined) this.active -= 1;
+      else next();
+    }
+  }
 }
 
 /**
@@ -45,7 +71,14 @@ export async function requestToken(client: MetadataClient, log: (message: string
 
 export async function crawlEc2(client: MetadataClient, log: (message: string) => void = () => {}): Promise<RawMetadata> {
   const token = await requestToken(client, log);
-  const walk: Walk = { client, headers: token === null ? {} : { [TOKEN_HEADER]: token }, files: [], log };
+  const walk: Walk = {
+    client,
+    headers: token === null ? {} : { [TOKEN_HEADER]: token },
+    files: [],
+    log,
+    requests: 0,
+    slots: new Slots(CONCURRENCY),
+  };
   const [metaData, userData] = await Promise.all([readDirectory(walk, 'meta-data/', 0, false), readUserData(walk)]);
   if (metaData === null) throw new MdctlError('ERR_REJECTED', `GET ${quote(`${ROOT}/meta-data/`)}: 404 Not Found`);
   return {
@@ -59,7 +92,11 @@ export async function crawlEc2(client: MetadataClient, log: (message: string) =>
 
 async function get(walk: Walk, relative: string, optional: boolean): Promise<HttpResponse | null> {
   const path = `${ROOT}/${relative}`;
-  const response = await walk.client.request(path, { headers: walk.headers });
+  walk.requests += 1;
+  if (walk.requests > MAX_EC2_REQUESTS) {
+    throw new MdctlError('ERR_INVALID_METADATA', `GET ${quote(path)}: the EC2 tree has more than ${MAX_EC2_REQUESTS} paths`);
+  }
+  const response = await walk.slots.run(() => walk.client.request(path, { headers: walk.headers }));
   if (judge(response, path, optional) === 'absent') return null;
   walk.files.push(relative);
   return response;
