@@ -23,11 +23,11 @@
 // | hostile hostnames                     | [here] values; model/hostname.test.ts; cli/apply.test.ts; property/hostname |
 // | keys: smuggled line, command=, inner type, 10,000 keys | [here] values; model/sshkeys.test.ts; property/sshkeys   |
 // | routes: bad CIDR, off-link gateway, 169.254.169.254 | [here] values; appliers/routes.test.ts (live, fake table)     |
-// | user_data of 64 KiB + 1               | [here] values; cli/validate.test.ts judges the size                         |
+// | user_data of 64 KiB + 1               | [here] values (write-files/scripts refuse it, cache keeps it); cli/validate  |
 // | authorized_keys or .ssh a symlink     | appliers/ssh-keys.test.ts "a symlinked ~/.ssh or authorized_keys (to etc/shadow)"; cli/apply.test.ts |
 // | read-only file system under the root  | [here] local                                                                |
 // | full file system under the root       | [here] local                                                                |
-// | SIGKILL in the middle of apply        | [here] local                                                                |
+// | SIGKILL in the middle of apply        | [here] local (targets old or new; a killed run may leave a .NAME.mdctl-* temp) |
 // | two mdctl boot at once                | [here] local; cli/boot.test.ts "a second boot while one holds the lock"     |
 // | corrupt cache file                    | [here] local (apply); cli/get-fetch.test.ts; cache/cache.test.ts            |
 import assert from 'node:assert/strict';
