@@ -108,7 +108,7 @@ export function parseKeyLine(line: string): SshKey {
 }
 
 /**
- * Every SSH key of the document, one per line of each entry, deduplicated by blob; lines that
+ * Every SSH key of the document, one per line (LF or CRLF) of each entry, deduplicated by blob; lines that
  * fail the checks come back refused with the reason. Non-SSH entries (x509) are not keys here.
  */
 export function checkPublicKeys(entries: readonly PublicKey[]): { keys: SshKey[]; refused: RefusedKey[] } {
@@ -117,7 +117,9 @@ export function checkPublicKeys(entries: readonly PublicKey[]): { keys: SshKey[]
   const seen = new Set<string>();
   for (const entry of entries) {
     if (entry.type === 'x509') continue;
-    for (const line of entry.data.split('\n')) {
+    for (const raw of entry.data.split('\n')) {
+      // A CRLF ends a line like LF does (a key pasted on Windows); a CR anywhere else is refused by parseKeyLine.
+      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
       if (line.trim() === '') continue;
       try {
         const key = parseKeyLine(line);
@@ -125,7 +127,7 @@ export function checkPublicKeys(entries: readonly PublicKey[]): { keys: SshKey[]
         seen.add(`${key.type} ${key.blob}`);
         keys.push(key);
       } catch (error) {
-        refused.push({ name: entry.name, line, reason: (error as Error).message });
+        refused.push({ name: entry.name, line: raw, reason: (error as Error).message });
       }
     }
   }
