@@ -65,7 +65,7 @@ async function report(ctx: CommandContext<ApplyFlags>, runs: ApplierRun[], failu
     for (const warning of run.warnings) out.warn(`${run.applier.id}: ${warning}`);
     for (const error of run.errors) out.error(`${run.applier.id}: ${error}`);
   }
-  if (out.json) await out.value(planJson(runs, failures));
+  if (out.structured) await out.value(planJson(runs, failures));
   else if (!out.quiet) out.data(renderSummary(runs, failures, dryRun, await out.chalk()));
 }
 
