@@ -64,7 +64,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const found = (await lookupUserDataView(answer.document, segments)) ?? lookup(answer.document, segments);
   if (!found.found) throw new MdctlError('ERR_NO_SUCH_KEY', `get: no key ${quote(key)} in the instance document`);
   if (answer.withoutSensitive !== null) out.warn(`sensitive keys left out: ${answer.withoutSensitive}`);
-  if (typeof found.value === 'string' && !out.json) out.data(found.value);
+  if (typeof found.value === 'string' && !out.structured) out.data(found.value);
   else await out.value(found.value);
   return Exit.OK;
 }
