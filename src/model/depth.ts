@@ -1,10 +1,11 @@
 // How deeply parsed JSON nests, measured without recursion so a hostile document cannot overflow the stack.
 
 /**
- * Deepest nesting mdctl accepts in a JSON file. Nova's files nest a few levels; JSON.stringify,
- * structuredClone and YAML output recurse and overflow the stack somewhere past 1,500 levels.
+ * Deepest nesting mdctl accepts in a JSON file. Nova's files nest a few levels. JSON.stringify,
+ * structuredClone and YAML output recurse (and overflow the stack past ~1,500 levels), and
+ * indented output repeats the indent on every line: 1 MiB nested 500 deep printed as 480 MB.
  */
-export const MAX_JSON_DEPTH = 512;
+export const MAX_JSON_DEPTH = 64;
 
 /** Whether `value` holds arrays or objects nested more than `max` levels deep (a bare container is level 1). */
 export function nestsDeeperThan(value: unknown, max: number): boolean {

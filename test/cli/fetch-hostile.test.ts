@@ -1,6 +1,6 @@
 // `mdctl fetch` against scripted hostile servers: exit status, one line on stderr, no cache written.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -11,11 +11,11 @@ const work = mkdtempSync(join(tmpdir(), 'mdctl-cli-hostile-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 let counter = 0;
 
-async function fetchFrom(script: Script): Promise<{ result: CliResult; cache: string }> {
+async function fetchFrom(script: Script, output = '--json'): Promise<{ result: CliResult; cache: string }> {
   const server = await hostileServer(script);
   const cache = join(work, `cache-${counter++}`);
   try {
-    const result = await runCli(['fetch', '--endpoint', server.url, '--cache-dir', cache, '--timeout', '5', '--json']);
+    const result = await runCli(['fetch', '--endpoint', server.url, '--cache-dir', cache, '--timeout', '5', output]);
     return { result, cache };
   } finally {
     await server.close();
@@ -34,5 +34,14 @@ function refused(run: { result: CliResult; cache: string }, status: number, patt
 
 test('vendor_data.json nested 100,000 levels deep: exit 5 naming the file, not an internal error', async () => {
   const run = await fetchFrom(openstackTree({ 'meta_data.json': JSON.stringify({ uuid: UUID }), 'vendor_data.json': nestedJson(100_000) }));
-  refused(run, 5, /vendor_data\.json.*nested more than 512 levels/);
+  refused(run, 5, /vendor_data\.json.*nested more than 64 levels/);
+});
+
+test('1 MiB of numbers nested 64 deep: read, and the cache stays about as small as the body', async () => {
+  const levels = 64;
+  const body = `${'['.repeat(levels)}${new Array(480_000).fill(1).join(',')}${']'.repeat(levels)}`;
+  const run = await fetchFrom(openstackTree({ 'meta_data.json': JSON.stringify({ uuid: UUID }), 'vendor_data.json': body }), '--quiet');
+  assert.equal(run.result.status, 0, run.result.stderr);
+  const size = statSync(join(run.cache, 'instance-sensitive.json')).size;
+  assert.ok(size < 2 * body.length, `${size} bytes cached for a ${body.length}-byte body`);
 });
