@@ -1,15 +1,21 @@
 // The instance cache: instance.json (0644, no sensitive keys) and instance-sensitive.json (0600).
+import type { Stats } from 'node:fs';
 import { mkdir, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MdctlError, isMdctlError, quote } from '../core/errors.js';
 import { SCHEMA_VERSION, type Instance } from '../core/instance.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../model/depth.js';
 import { isObject } from '../model/fields.js';
 import { instanceProblem } from '../model/shape.js';
-import { readFileUnder, writeFileAtomic } from '../system/files.js';
+import { inspectUnder, readFileUnder, writeFileAtomic } from '../system/files.js';
 import { mergeSensitive, splitSensitive } from './sensitive.js';
 
 export const CACHE_FILE = 'instance.json';
 export const SENSITIVE_FILE = 'instance-sensitive.json';
+/** Larger cache files are written without indentation. */
+const PRETTY_LIMIT = 64 * 1024;
+/** A cache file larger than this was not written by mdctl (5 files of at most 1 MiB each, compact). */
+export const MAX_CACHE_BYTES = 32 * 1024 * 1024;
 
 /**
  * Why the sensitive keys are not in a document read from the cache: `denied` (this user cannot
@@ -32,8 +38,10 @@ interface SensitiveFile {
   values: Record<string, unknown>;
 }
 
+/** Indented for people when small; compact when large, since indenting deep JSON multiplies its size. */
 function json(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
+  const compact = JSON.stringify(value);
+  return `${compact.length <= PRETTY_LIMIT ? JSON.stringify(value, null, 2) : compact}\n`;
 }
 
 /** Creates the cache directory (0755) when it is missing; an existing one is left as it is. */
@@ -71,12 +79,33 @@ export async function writeCache(dir: string, document: Instance): Promise<strin
 
 type Loaded = { state: 'ok'; value: unknown } | { state: 'missing' } | { state: 'denied'; reason: string } | { state: 'invalid'; reason: string };
 
-/** Reads and parses one cache file without following a symlink. */
+/**
+ * Why a cache file (or the directory, `name` '') cannot be trusted, or null: another user could
+ * have written it (an owner other than root or us, group or other write without the sticky
+ * bit), or, for the sensitive file, others could have read it.
+ */
+function trustProblem(info: Stats, name: string): string | null {
+  const euid = process.geteuid?.() ?? 0;
+  if (info.uid !== 0 && info.uid !== euid) return `owned by uid ${info.uid}, neither root nor this user`;
+  const sticky = info.isDirectory() && (info.mode & 0o1000) !== 0;
+  if ((info.mode & 0o022) !== 0 && !sticky) return `writable by ${(info.mode & 0o002) !== 0 ? 'others' : 'its group'}`;
+  if (name === SENSITIVE_FILE && (info.mode & 0o044) !== 0) return 'readable by others than its owner';
+  return null;
+}
+
+/** Reads and parses one cache file without following a symlink; a file others could have changed is not trusted. */
 async function load(dir: string, name: string): Promise<Loaded> {
   const path = join(dir, name);
   let bytes: Buffer | null;
   try {
-    bytes = await readFileUnder(dir, name);
+    const info = await inspectUnder(dir, name);
+    if (info === null) return { state: 'missing' };
+    const directory = await inspectUnder(dir, '');
+    const directoryProblem = directory === null ? null : trustProblem(directory, '');
+    if (directoryProblem !== null) return { state: 'invalid', reason: `${quote(dir)}: ${directoryProblem}` };
+    const fileProblem = trustProblem(info, name);
+    if (fileProblem !== null) return { state: 'invalid', reason: `${quote(path)}: ${fileProblem}` };
+    bytes = await readFileUnder(dir, name, MAX_CACHE_BYTES);
   } catch (error) {
     if (!isMdctlError(error)) throw error;
     if ((error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return { state: 'missing' };
@@ -84,11 +113,14 @@ async function load(dir: string, name: string): Promise<Loaded> {
     return { state: 'invalid', reason: error.message };
   }
   if (bytes === null) return { state: 'missing' };
+  let value: unknown;
   try {
-    return { state: 'ok', value: JSON.parse(bytes.toString('utf8')) as unknown };
+    value = JSON.parse(bytes.toString('utf8')) as unknown;
   } catch {
     return { state: 'invalid', reason: `${quote(path)}: not valid JSON` };
   }
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) return { state: 'invalid', reason: `${quote(path)}: nested more than ${MAX_JSON_DEPTH} levels` };
+  return { state: 'ok', value };
 }
 
 function schemaProblem(value: unknown): string | null {
