@@ -31,25 +31,42 @@ function readLinks(doc: Fields): Map<string, Link> {
   return links;
 }
 
-/** The MAC of a link, following VLAN and bond parents (at most once each). */
-function macOf(links: Map<string, Link>, id: string | null): string | null {
-  const seen = new Set<string>();
-  let current = id;
-  while (current !== null && !seen.has(current)) {
-    seen.add(current);
-    const link = links.get(current);
-    if (link === undefined) return null;
-    if (link.mac !== null) return link.mac;
-    current = link.parent;
+/**
+ * The MAC of every link, following VLAN and bond parents to the first link that has one (a loop
+ * or a missing parent gives null). Each link is walked once, so long chains stay linear.
+ */
+function resolveMacs(links: Map<string, Link>): Map<string, string | null> {
+  const macs = new Map<string, string | null>();
+  for (const start of links.keys()) {
+    const chain: string[] = [];
+    const onChain = new Set<string>();
+    let current: string | null = start;
+    let mac: string | null = null;
+    while (current !== null && !macs.has(current) && !onChain.has(current)) {
+      const link = links.get(current);
+      if (link === undefined) break;
+      chain.push(current);
+      onChain.add(current);
+      if (link.mac !== null) {
+        mac = link.mac;
+        break;
+      }
+      current = link.parent;
+    }
+    if (current !== null && macs.has(current)) mac = macs.get(current) ?? null;
+    for (const id of chain) macs.set(id, mac);
   }
-  return null;
+  return macs;
 }
 
-function dnsOf(services: Fields[], into: string[]): void {
+/** Each DNS service's address once, in order of appearance. */
+function dnsOf(services: Fields[], into: string[], seen: Set<string>): void {
   for (const service of services) {
     if (service.string('type') !== 'dns') continue;
     const address = service.requiredString('address');
-    if (!into.includes(address)) into.push(address);
+    if (seen.has(address)) continue;
+    seen.add(address);
+    into.push(address);
   }
 }
 
@@ -58,11 +75,12 @@ export function normalizeNetworkData(raw: unknown): NetworkPart {
   const part: NetworkPart = { networks: [], routes: [], dns_nameservers: [] };
   if (raw === undefined || raw === null) return part;
   const doc = Fields.of(FILE, raw);
-  const links = readLinks(doc);
+  const macs = resolveMacs(readLinks(doc));
+  const seenDns = new Set<string>();
   for (const net of doc.objects('networks')) {
     const type = net.requiredString('type');
     const link = net.string('link');
-    const mac = macOf(links, link);
+    const mac = link === null ? null : (macs.get(link) ?? null);
     const networkId = net.string('network_id');
     const netmask = net.string('netmask');
     part.networks.push({
@@ -87,8 +105,8 @@ export function normalizeNetworkData(raw: unknown): NetworkPart {
         });
       }
     }
-    dnsOf(net.objects('services'), part.dns_nameservers);
+    dnsOf(net.objects('services'), part.dns_nameservers, seenDns);
   }
-  dnsOf(doc.objects('services'), part.dns_nameservers);
+  dnsOf(doc.objects('services'), part.dns_nameservers, seenDns);
   return part;
 }
