@@ -11,6 +11,9 @@ import type { Applier, ApplyContext, Change, ChangeResult } from './types.js';
 
 const ID = 'ssh-keys';
 
+/** The largest authorized_keys mdctl edits (sshd reads it line by line; a user could make it huge to exhaust memory at boot). */
+export const MAX_AUTHORIZED_KEYS_BYTES = 16 * 1024 * 1024;
+
 /** The key user: the named one, else the first login user (uid >= 1000), else root. */
 export async function resolveKeyUser(root: string, name: string | undefined): Promise<PasswdEntry> {
   const entries = await readPasswd(root);
@@ -51,6 +54,9 @@ export function sshKeysApplier(): Applier {
       // A root-made link on the way to the home (/home -> var/home) is followed; nothing below it is.
       const user = { ...entry, home: await resolveRootLinks(ctx.root, entry.home) };
       const home = await inspectUnder(ctx.root, user.home);
+      if ((home === null || !home.isDirectory()) && keys.length === 0) {
+        return [{ applier: ID, action: 'noop', target: resolveUnder(ctx.root, user.home), summary: 'no keys in the metadata; nothing to write' }];
+      }
       if (home === null || !home.isDirectory()) {
         throw new MdctlError('ERR_IO', `home directory ${quote(resolveUnder(ctx.root, user.home))} of user ${quote(user.name)} does not exist`);
       }
@@ -60,7 +66,8 @@ export function sshKeysApplier(): Applier {
       const dirStats = await inspectUnder(ctx.root, sshDir);
       if (dirStats !== null && !dirStats.isDirectory()) throw new MdctlError('ERR_UNSAFE_PATH', `refusing ${quote(resolveUnder(ctx.root, sshDir))}: not a directory`);
       const fileStats = await inspectUnder(ctx.root, file);
-      const current = await readFileUnder(ctx.root, file);
+      // A second name of another file (a hard link to /etc/shadow) must not have its bytes copied into the user's file.
+      const current = await readFileUnder(ctx.root, file, { maxBytes: MAX_AUTHORIZED_KEYS_BYTES, singleLink: true });
       const text = current === null ? '' : current.toString('latin1');
       const lines = keys.map((key) => Buffer.from(key.line, 'utf8').toString('latin1'));
       const before = blockKeys(text, target);

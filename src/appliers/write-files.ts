@@ -63,7 +63,8 @@ async function planFile(file: WriteFile, ctx: ApplyContext, known: Accounts, don
   if (file.append && done.some((entry) => entry.append && entry.path === file.path && entry.sha256 === sha256)) {
     return { ...base, action: 'noop', summary: 'already appended for this instance', data: { record } };
   }
-  const current = await readFileUnder(ctx.root, file.path);
+  // An append copies the current bytes: never those of a hard link to someone else's file.
+  const current = await readFileUnder(ctx.root, file.path, { singleLink: file.append });
   const content = file.append && current !== null ? Buffer.concat([current, file.content]) : file.content;
   const same = stats !== null && current !== null && current.equals(content) && permissions(stats.mode) === file.mode && stats.uid === uid && stats.gid === gid;
   if (same) return { ...base, action: 'noop', summary: 'unchanged', data: { record } };

@@ -191,11 +191,20 @@ async function openEntry(root: string, path: string, dir: FileHandle, name: stri
   }
 }
 
+export interface ReadLimits {
+  /** Refuse a larger file (default MAX_READ_BYTES). */
+  maxBytes?: number;
+  /** Refuse a file with more than one hard link: it may be a second name of someone else's file. */
+  singleLink?: boolean;
+}
+
 /**
  * Reads a regular file under the root, or null when it (or a parent) does not exist. A symlink
- * on the way, a FIFO, a device, or a file over `maxBytes` is refused; a FIFO never blocks.
+ * on the way, a FIFO, a device, or a file over the size limit (a number: maxBytes) is refused; a FIFO never blocks.
  */
-export async function readFileUnder(root: string, path: string, maxBytes = MAX_READ_BYTES): Promise<Buffer | null> {
+export async function readFileUnder(root: string, path: string, limitsOrMaxBytes: ReadLimits | number = {}): Promise<Buffer | null> {
+  const limits = typeof limitsOrMaxBytes === 'number' ? { maxBytes: limitsOrMaxBytes } : limitsOrMaxBytes;
+  const maxBytes = limits.maxBytes ?? MAX_READ_BYTES;
   const parts = componentsOf(path);
   const name = parts.at(-1);
   if (name === undefined) throw unsafe(root, path, 'not a regular file');
@@ -207,6 +216,7 @@ export async function readFileUnder(root: string, path: string, maxBytes = MAX_R
     try {
       const stats = await handle.stat();
       if (!stats.isFile()) throw unsafe(root, path, 'not a regular file');
+      if (limits.singleLink === true && stats.nlink > 1) throw unsafe(root, path, `it has ${stats.nlink} hard links`);
       if (stats.size > maxBytes) {
         throw new MdctlError('ERR_IO', `cannot read ${quote(resolveUnder(root, path))}: ${stats.size} bytes, over ${maxBytes / 1024 / 1024} MiB`);
       }

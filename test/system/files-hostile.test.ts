@@ -70,7 +70,7 @@ test('reading refuses a FIFO, a device and a file over the size limit, without b
   truncateSync(join(root, 'etc/big'), 64 * 1024 * 1024 + 1);
   await assert.rejects(readFileUnder(root, '/etc/fifo'), code('ERR_UNSAFE_PATH'));
   await assert.rejects(readFileUnder(root, '/etc/big'), (error: Error & { code?: string }) => error.code === 'ERR_IO' && /over 64 MiB/.test(error.message));
-  assert.equal((await readFileUnder(root, '/etc/big', 128 * 1024 * 1024))?.length, 64 * 1024 * 1024 + 1);
+  assert.equal((await readFileUnder(root, '/etc/big', { maxBytes: 128 * 1024 * 1024 }))?.length, 64 * 1024 * 1024 + 1);
 });
 
 test('temp files left by a run killed before its rename are removed by the next write of that file, and never read as the file', async () => {
