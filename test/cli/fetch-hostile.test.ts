@@ -45,3 +45,12 @@ test('1 MiB of numbers nested 64 deep: read, and the cache stays about as small 
   const size = statSync(join(run.cache, 'instance-sensitive.json')).size;
   assert.ok(size < 2 * body.length, `${size} bytes cached for a ${body.length}-byte body`);
 });
+
+test('the summary quotes an instance id and hostname holding terminal escapes', async () => {
+  const meta = { uuid: `${UUID}\u001b]0;pwned\u0007`, hostname: 'evil\u001b[2J\r\nhost' };
+  const run = await fetchFrom(openstackTree({ 'meta_data.json': JSON.stringify(meta) }), '--no-color');
+  assert.equal(run.result.status, 0, run.result.stderr);
+  assert.equal(run.result.stdout.includes('\u001b'), false);
+  assert.match(run.result.stdout, /^instance +"83679162-1378-4288-a2d4-70e13ec132aa\\u001b\]0;pwned\\u0007"$/m);
+  assert.match(run.result.stdout, /^hostname +"evil\\u001b\[2J\\r\\nhost"$/m);
+});

@@ -1,5 +1,5 @@
 // `mdctl fetch`: discover the service, crawl, normalise, write the cache; print a summary or the document.
-import { Exit } from '../../core/errors.js';
+import { Exit, quote } from '../../core/errors.js';
 import type { CommandContext } from '../context.js';
 import { FETCH_TIMEOUT_SECONDS, fetchInstance, fetchRequest, parseTimeout, type FetchSummary } from '../fetcher.js';
 import type { Output } from '../output.js';
@@ -10,14 +10,19 @@ function listed(files: string[]): string {
   return files.length <= shown ? files.join(', ') : `${files.slice(0, shown).join(', ')}, … (${files.length} in all)`;
 }
 
+/** A served value as is, or quoted when it holds control characters (a hostile value could drive the terminal). */
+function shown(value: string): string {
+  return /[\p{Cc}\u2028\u2029]/u.test(value) ? quote(value) : value;
+}
+
 async function printSummary(out: Output, summary: FetchSummary): Promise<void> {
   const c = await out.chalk();
   const rows: [string, string][] = [
     ['source', `${summary.kind} ${summary.endpoint}`],
     ['version', summary.version],
-    ['files', listed(summary.files)],
-    ['instance', summary.instance_id],
-    ['hostname', summary.hostname ?? '(none)'],
+    ['files', shown(listed(summary.files))],
+    ['instance', shown(summary.instance_id)],
+    ['hostname', summary.hostname === null ? '(none)' : shown(summary.hostname)],
     ['cache', summary.cache.join(', ')],
     ['time', `${(summary.elapsed_ms / 1000).toFixed(2)} s`],
   ];
