@@ -345,8 +345,11 @@ describe('environment', () => {
   });
 
   it('NO_COLOR and --no-color on a terminal: no escape sequence at all; without them: colour on stdout', async () => {
-    const args = [...(await isolated()), 'fetch'];
-    const [coloured, noColor, flag] = await Promise.all([onTerminal(args), onTerminal(args, 'NO_COLOR=1'), onTerminal([...args, '--no-color'])]);
+    const [coloured, noColor, flag] = await Promise.all([
+      onTerminal([...(await isolated()), 'fetch']),
+      onTerminal([...(await isolated()), 'fetch'], 'NO_COLOR=1'),
+      onTerminal([...(await isolated()), 'fetch', '--no-color']),
+    ]);
     assert.match(coloured.output, new RegExp(`${ESC}\\[\\d+m`), 'the summary is coloured on a terminal');
     assert.ok(!noColor.output.includes(ESC), 'NO_COLOR: no escape sequence');
     assert.ok(!flag.output.includes(ESC), '--no-color: no escape sequence');
@@ -378,7 +381,7 @@ describe('on a terminal', () => {
     const stdout = await readFile(out, 'utf8');
     assert.ok(!stdout.includes('Fetching') && !stdout.includes(ESC), 'stdout (a file) holds the summary only, without escapes');
     assert.match(stdout, /^hostname +dvr3-demo12\.novalocal$/m);
-    const [json, quiet] = await Promise.all([onTerminal([...args, '--json']), onTerminal([...args, '--quiet'])]);
+    const [json, quiet] = await Promise.all([onTerminal([...(await isolated()), 'fetch', '--json']), onTerminal([...(await isolated()), 'fetch', '--quiet'])]);
     assert.doesNotMatch(json.output, /Fetching/);
     assert.equal(JSON.parse(json.output.replace(/\r\n/g, '\n')).instance_id, INSTANCE_ID);
     assert.equal(quiet.output, '');
