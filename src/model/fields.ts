@@ -53,6 +53,13 @@ export class Fields {
     return value;
   }
 
+  /** A required string that names something (an instance id): empty or blank is refused too. */
+  identifier(key: string): string {
+    const value = this.requiredString(key);
+    if (value.trim() === '') throw this.fail(key, 'empty');
+    return value;
+  }
+
   /** An integer, or null when absent or null. */
   integer(key: string): number | null {
     const value = this.value[key];

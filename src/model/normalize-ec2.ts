@@ -47,7 +47,7 @@ function launchIndex(tree: Fields): number | null {
 export function normalizeEc2(metaData: unknown): Ec2Part {
   const tree = Fields.of(FILE, metaData);
   return {
-    instance_id: tree.requiredString('instance-id'),
+    instance_id: tree.identifier('instance-id'),
     hostname: tree.string('hostname') ?? tree.string('local-hostname'),
     availability_zone: tree.object('placement')?.string('availability-zone') ?? null,
     launch_index: launchIndex(tree),

@@ -42,7 +42,7 @@ function fromOpenStack(raw: RawOpenStack, source: SourceInfo): Instance {
   return {
     schema: 1,
     source,
-    instance_id: meta.requiredString('uuid'),
+    instance_id: meta.identifier('uuid'),
     name: meta.string('name'),
     hostname: meta.string('hostname'),
     availability_zone: meta.string('availability_zone'),

@@ -266,6 +266,8 @@ describe('normalize: wrong shapes are rejected naming file and field (exit 5)', 
   const cases: [string, RawMetadata, string][] = [
     ['meta_data not an object', raw([1]), 'meta_data.json: (document): not an object (got an array)'],
     ['no uuid', raw({ hostname: 'h' }), 'meta_data.json: uuid: missing'],
+    ['empty uuid', raw({ uuid: '' }), 'meta_data.json: uuid: empty'],
+    ['blank uuid', raw({ uuid: '  ' }), 'meta_data.json: uuid: empty'],
     ['uuid a number', raw({ uuid: 7 }), 'meta_data.json: uuid: not a string (got a number)'],
     ['public_keys a string', raw({ uuid: UUID, public_keys: 'ssh-rsa AAAA' }), 'meta_data.json: public_keys: not an object (got a string)'],
     ['public_keys value a number', raw({ uuid: UUID, public_keys: { k: 5 } }), 'meta_data.json: public_keys.k: not a string (got a number)'],
