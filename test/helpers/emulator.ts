@@ -17,8 +17,8 @@ export const SEED_STATIC_FIXTURE = join(FIXTURES, 'seed-static.yaml');
 /** A service that answers only the EC2 tree: /openstack and below are 404. */
 export const EC2_ONLY_FIXTURE = join(FIXTURES, 'ec2-only.yaml');
 
-/** The genuine Nova responses: ../shared/fixtures/nova beside the repository. */
-export const NOVA_FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/nova/', import.meta.url));
+/** The genuine Nova responses (a copy of shared/fixtures/nova, produced by Nova 26.2.2). */
+export const NOVA_FIXTURES = fileURLToPath(new URL('../../../test/fixtures/nova/', import.meta.url));
 
 export interface StartOptions {
   /** Fixture YAML path (default: the bundled dvr3-demo12 sample). */

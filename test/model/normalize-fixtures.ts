@@ -1,10 +1,10 @@
-// Test helper: builds RawMetadata from the genuine Nova response trees in ../shared/fixtures/nova.
+// Test helper: builds RawMetadata from the genuine Nova response trees in test/fixtures/nova.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RawMetadata } from '../../src/core/raw.js';
 
-/** The fixtures beside the repository (CI checks shared/ out next to it). */
-export const NOVA = fileURLToPath(new URL('../../../../shared/fixtures/nova/', import.meta.url));
+/** The genuine Nova responses (a copy of shared/fixtures/nova, produced by Nova 26.2.2). */
+export const NOVA = fileURLToPath(new URL('../../../test/fixtures/nova/', import.meta.url));
 
 export type Seed = 'seed-dhcp' | 'seed-static';
 
