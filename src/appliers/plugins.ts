@@ -27,16 +27,40 @@ export function moduleSpecifier(name: string, baseDir: string): string {
   return isPath ? pathToFileURL(resolve(baseDir, name)).href : name;
 }
 
+/** How long importing one plugin may take (a top-level await that never settles must not hang the boot). */
+export const PLUGIN_LOAD_TIMEOUT_MS = 30_000;
+
+function importWithin(specifier: string, ms: number): Promise<{ default?: unknown }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`import did not finish within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([import(specifier) as Promise<{ default?: unknown }>, timeout]).finally(() => clearTimeout(timer));
+}
+
+function describeThrown(error: unknown): string {
+  try {
+    return error instanceof Error ? String(error.message).split('\n')[0] ?? '' : String(error);
+  } catch {
+    return `a ${typeof error} that cannot be shown`;
+  }
+}
+
 /** Loads one plugin; throws ERR_PLUGIN naming the module when it cannot be used. */
-export async function loadPlugin(name: string, baseDir: string): Promise<Applier> {
+export async function loadPlugin(name: string, baseDir: string, timeoutMs = PLUGIN_LOAD_TIMEOUT_MS): Promise<Applier> {
   let module: { default?: unknown };
   try {
-    module = (await import(moduleSpecifier(name, baseDir))) as { default?: unknown };
+    module = await importWithin(moduleSpecifier(name, baseDir), timeoutMs);
   } catch (error) {
-    const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const why = describeThrown(error);
     throw new MdctlError('ERR_PLUGIN', `plugin ${quote(name)} failed to load: ${quote(why, 160)}`, { cause: error });
   }
-  const problem = applierShapeProblem(module.default);
+  let problem: string | null;
+  try {
+    problem = applierShapeProblem(module.default);
+  } catch (error) {
+    problem = `reading its default export threw ${quote(describeThrown(error), 160)}`;
+  }
   if (problem !== null) throw new MdctlError('ERR_PLUGIN', `plugin ${quote(name)} is not an applier: ${problem}`);
   return module.default as Applier;
 }
@@ -48,18 +72,19 @@ export async function loadPlugin(name: string, baseDir: string): Promise<Applier
 export async function loadPlugins(
   modules: readonly { name: string; baseDir: string }[],
   takenIds: readonly string[],
+  timeoutMs = PLUGIN_LOAD_TIMEOUT_MS,
 ): Promise<{ appliers: Applier[]; failures: PluginFailure[] }> {
   const appliers: Applier[] = [];
   const failures: PluginFailure[] = [];
   const taken = new Set(takenIds);
   for (const { name, baseDir } of modules) {
     try {
-      const applier = await loadPlugin(name, baseDir);
+      const applier = await loadPlugin(name, baseDir, timeoutMs);
       if (taken.has(applier.id)) throw new MdctlError('ERR_PLUGIN', `plugin ${quote(name)} uses the applier id ${quote(applier.id)}, which is taken`);
       taken.add(applier.id);
       appliers.push(applier);
     } catch (error) {
-      failures.push({ module: name, message: (error as Error).message });
+      failures.push({ module: name, message: describeThrown(error) });
     }
   }
   return { appliers, failures };

@@ -1,6 +1,7 @@
 // Runs appliers: plan every selected one, then apply each change that is neither a noop nor skipped; failures stay local.
 import { MdctlError, quote } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
+import { SCRIPT_TIMEOUT_MS } from './scripts.js';
 import type { Applier, ApplyContext, Change, ChangeResult } from './types.js';
 
 export interface RunOptions {
@@ -8,7 +9,21 @@ export interface RunOptions {
   live: boolean;
   dryRun: boolean;
   user: string | undefined;
+  /** Bounds on one plan() and one apply() call (default STEP_TIMEOUTS). */
+  timeouts?: StepTimeouts;
 }
+
+export interface StepTimeouts {
+  planMs: number;
+  applyMs: number;
+}
+
+/**
+ * How long one plan() (which only reads) and one apply() may take before the runner gives up
+ * on it: that applier fails (exit 3), the others go on. apply() allows for a script's own
+ * timeout. A step given up on is not cancelled; it is no longer waited for.
+ */
+export const STEP_TIMEOUTS: StepTimeouts = { planMs: 60_000, applyMs: SCRIPT_TIMEOUT_MS + 60_000 };
 
 export interface ApplierRun {
   applier: Applier;
@@ -20,6 +35,7 @@ export interface ApplierRun {
   /** Whether plan() finished (when it threw, there are no changes and the state is kept). */
   planned: boolean;
   ctx: ApplyContext;
+  timeouts: StepTimeouts;
 }
 
 /** The appliers to run: --only keeps the named ones, --skip drops them; an unknown id is a usage error. */
@@ -50,9 +66,30 @@ function isChange(value: unknown): value is Change {
   );
 }
 
+/** Any thrown value as one printable line: a plugin may throw a string, undefined, or an object with no string form. */
 function oneLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.replace(/\s*\n\s*/g, ' ');
+  let text: string;
+  try {
+    text = error instanceof Error ? String(error.message) : String(error);
+  } catch {
+    text = `a ${typeof error} that cannot be shown`;
+  }
+  const printable = Array.from(text, (char) => (/\p{Cc}/u.test(char) ? ' ' : char)).join('');
+  const line = printable.replace(/\s+/g, ' ').trim();
+  return line === '' ? 'failed without a message' : line;
+}
+
+/** The step's promise, or a rejection once `ms` pass; a synchronous throw becomes a rejection. */
+async function bounded<T>(step: () => Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s; given up`)), ms);
+  });
+  try {
+    return await Promise.race([Promise.resolve().then(step), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Plans every applier; one that throws is recorded as failed and the others still plan. */
@@ -63,18 +100,19 @@ export async function planAppliers(
   previous: Record<string, unknown>,
 ): Promise<ApplierRun[]> {
   const runs: ApplierRun[] = [];
+  const { timeouts = STEP_TIMEOUTS, ...context } = options;
   for (const applier of appliers) {
     const warnings: string[] = [];
     const errors: string[] = [];
     const ctx: ApplyContext = {
-      ...options,
+      ...context,
       previous: previous[applier.id],
       warn: (message) => warnings.push(message),
       refuse: (message) => errors.push(message),
     };
-    const run: ApplierRun = { applier, changes: [], results: [], warnings, errors, planned: false, ctx };
+    const run: ApplierRun = { applier, changes: [], results: [], warnings, errors, planned: false, ctx, timeouts };
     try {
-      const changes = await applier.plan(doc, ctx);
+      const changes: unknown = await bounded(() => applier.plan(doc, ctx), timeouts.planMs, 'plan()');
       if (!Array.isArray(changes) || !changes.every(isChange)) throw new Error('plan() did not return a list of changes');
       run.changes = changes.map((change) => ({ ...change, applier: applier.id }));
       run.planned = true;
@@ -95,7 +133,7 @@ export async function applyPlanned(runs: readonly ApplierRun[]): Promise<void> {
       else if (run.ctx.dryRun) run.results.push({ change, status: 'dry-run' });
       else {
         try {
-          await run.applier.apply(change, run.ctx);
+          await bounded(() => run.applier.apply(change, run.ctx), run.timeouts.applyMs, 'apply()');
           run.results.push({ change, status: 'applied' });
         } catch (error) {
           const message = `${change.target}: ${oneLine(error)}`;
