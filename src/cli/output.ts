@@ -16,6 +16,9 @@ export interface Spinner {
   stop(): void;
 }
 
+/** Values larger than this (as compact JSON) print compact, not indented. */
+const PRETTY_LIMIT = 256 * 1024;
+
 const NO_SPINNER: Spinner = { succeed() {}, fail() {}, stop() {} };
 
 export class Output {
@@ -64,12 +67,15 @@ export class Output {
 
   /** A value on stdout as JSON, or YAML with --yaml. */
   async value(value: unknown): Promise<void> {
+    const compact = JSON.stringify(value) ?? 'null';
+    // Indentation repeats on every line: a deeply nested value would print many times its size.
+    const pretty = compact.length <= PRETTY_LIMIT;
     if (this.yaml) {
       const { dump } = await import('js-yaml');
-      this.stdout.write(dump(value, { noRefs: true, lineWidth: -1 }));
+      this.stdout.write(dump(value, { noRefs: true, lineWidth: -1, ...(pretty ? {} : { flowLevel: 0 }) }));
       return;
     }
-    this.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    this.stdout.write(`${pretty ? JSON.stringify(value, null, 2) : compact}\n`);
   }
 
   /** A human message on stderr, unless --quiet. */
