@@ -26,7 +26,7 @@ test('an ordinary value prints as indented JSON', async () => {
 });
 
 test('a value over 256 KiB prints compact, at most its own size, in JSON and in YAML', async () => {
-  const big = nested(60, 'x'.repeat(300 * 1024));
+  const big = nested(40, 'x'.repeat(300 * 1024));
   const size = JSON.stringify(big).length;
   const json = capture({});
   await json.out.value(big);
