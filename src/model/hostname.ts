@@ -19,12 +19,15 @@ function refuse(value: string, why: string): MdctlError {
 /**
  * The short name and FQDN for a hostname as served. Lower-cases, turns "_" into "-", drops one
  * trailing dot and cuts a first label over 63 characters (in both names); refuses anything that
- * is still not a valid RFC 1123 name, naming the value.
+ * is still not a valid RFC 1123 name, or that resolvers would read as an IPv4 address, naming the value.
  */
 export function normalizeHostname(value: string): HostnamePair {
   if (value.length > 253) throw refuse(value, `${value.length} characters, over 253`);
+  if (value === '') throw refuse(value, 'empty');
   if (!/^[A-Za-z0-9._-]+$/.test(value)) throw refuse(value, 'characters other than letters, digits, "-", "_" and "."');
   const labels = value.toLowerCase().replace(/_/g, '-').replace(/\.$/, '').split('.');
+  // inet_aton(3) reads one to four numbers (decimal, octal, 0x hex) as an IPv4 address: "10.0.0.5", even "12345".
+  if (labels.length <= 4 && labels.every((label) => /^(0x[0-9a-f]*|[0-9]+)$/.test(label))) throw refuse(value, 'looks like an IP address');
   const [first, ...rest] = labels as [string, ...string[]];
   const short = first.length > 63 ? first.slice(0, 63).replace(/-+$/, '') : first;
   for (const [index, label] of [short, ...rest].entries()) {
