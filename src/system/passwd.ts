@@ -16,14 +16,23 @@ export interface GroupEntry {
   members: string[];
 }
 
+/** The largest id: 4294967295 is (uid_t)-1, which chown(2) reads as "leave unchanged". */
+const MAX_ID = 4_294_967_294;
+
 function id(text: string): number | undefined {
-  return /^\d{1,10}$/.test(text) ? Number(text) : undefined;
+  const value = /^\d{1,10}$/.test(text) ? Number(text) : undefined;
+  return value !== undefined && value <= MAX_ID ? value : undefined;
 }
 
-/** Parses /etc/passwd text; lines that are blank, comments or malformed are ignored. */
+/** The lines of a database file; a CRLF ends a line like LF (an image edited on Windows). */
+function linesOf(text: string): string[] {
+  return text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+}
+
+/** Parses /etc/passwd text; lines that are blank, comments, NIS (+/-) or malformed, or whose ids are out of range, are ignored. */
 export function parsePasswd(text: string): PasswdEntry[] {
   const entries: PasswdEntry[] = [];
-  for (const line of text.split('\n')) {
+  for (const line of linesOf(text)) {
     const fields = line.split(':');
     if (fields.length !== 7 || line.startsWith('#')) continue;
     const [name, , uidText, gidText, , home, shell] = fields as [string, string, string, string, string, string, string];
@@ -38,7 +47,7 @@ export function parsePasswd(text: string): PasswdEntry[] {
 /** Parses /etc/group text; malformed lines are ignored. */
 export function parseGroup(text: string): GroupEntry[] {
   const entries: GroupEntry[] = [];
-  for (const line of text.split('\n')) {
+  for (const line of linesOf(text)) {
     const fields = line.split(':');
     if (fields.length !== 4 || line.startsWith('#')) continue;
     const [name, , gidText, members] = fields as [string, string, string, string];
