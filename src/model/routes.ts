@@ -98,6 +98,10 @@ export function checkRoute(route: Route, networks: Network[]): CheckedRoute {
   if (gateway === null) throw refuse(route, 'gateway is not an address');
   if (gateway.family !== base.family) throw refuse(route, 'gateway and destination are of different families');
   if (!onLink(route, gateway, networks)) throw refuse(route, 'gateway is not on the link of any network of this interface');
+  // The kernel takes "via <own address>" and then sends the traffic nowhere.
+  if (networks.some((network) => network.ip_address !== null && addressValue(network.ip_address)?.value === gateway.value && addressValue(network.ip_address)?.family === gateway.family)) {
+    throw refuse(route, 'gateway is an address of this machine');
+  }
   return {
     family: base.family,
     destination: `${formatValue(base.family, base.value)}/${prefix}`,

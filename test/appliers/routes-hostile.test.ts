@@ -1,0 +1,68 @@
+// The routes applier against odd metadata and systems: a gateway that is our own address, upper-case MACs, ip missing, a route the admin changed, link-local IPv6 gateways.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { routesApplier } from '../../src/appliers/routes.js';
+import { applyPlanned, planAppliers, type ApplierRun } from '../../src/appliers/runner.js';
+import type { Network, Route } from '../../src/core/instance.js';
+import { ipRouteTable, type KernelRoute, type RouteSpec, type RouteTable } from '../../src/system/iproute.js';
+import { doc } from './root.js';
+
+const MAC = 'fa:16:3e:5b:a1:0c';
+const NETWORKS: Network[] = [
+  { id: 'network0', type: 'ipv4', link: 'tap0', mac: MAC.toUpperCase(), network_id: 'n', ip_address: '192.168.0.233', netmask: '255.255.255.0', prefix: 24 },
+  { id: 'network1', type: 'ipv6', link: 'tap0', mac: MAC.toUpperCase(), network_id: 'n', ip_address: '2001:db8::5', netmask: null, prefix: 64 },
+];
+
+function route(destination: string, gateway: string): Route {
+  return { destination, gateway, link: 'tap0', mac: MAC.toUpperCase(), network_id: 'n' };
+}
+
+/** A routing table held in memory: what `ip` would show and do, for the planning logic. */
+function memoryTable(routes: KernelRoute[]): RouteTable & { routes: KernelRoute[] } {
+  return {
+    routes,
+    links: async () => [{ name: 'eth0', mac: MAC }],
+    list: async (family) => routes.filter((r) => r.family === family),
+    replace: async (spec: RouteSpec) => {
+      const at = routes.findIndex((r) => r.family === spec.family && r.destination === spec.destination);
+      if (at >= 0) routes.splice(at, 1);
+      routes.push({ ...spec });
+    },
+    remove: async (spec: RouteSpec) => {
+      const at = routes.findIndex((r) => r.family === spec.family && r.destination === spec.destination && r.gateway === spec.gateway);
+      if (at >= 0) routes.splice(at, 1);
+    },
+  };
+}
+
+async function runRoutes(table: RouteTable, routes: Route[], previous?: unknown): Promise<ApplierRun> {
+  const [result] = await planAppliers([routesApplier(table)], doc({ networks: NETWORKS, routes }), { root: '/', live: true, dryRun: false, user: undefined }, { routes: previous });
+  await applyPlanned([result!]);
+  return result!;
+}
+
+test('a route through our own address is refused by name; the others apply on the interface of the upper-case MAC', async () => {
+  const table = memoryTable([]);
+  const result = await runRoutes(table, [route('10.60.0.0/16', '192.168.0.233'), route('10.61.0.0/16', '192.168.0.1'), route('::/0', 'fe80::1')]);
+  assert.equal(result.errors.length, 1);
+  assert.match(result.errors[0] ?? '', /"10.60.0.0\/16 via 192.168.0.233" refused: gateway is an address of this machine/);
+  assert.deepEqual(
+    table.routes.map((r) => `${r.destination} via ${r.gateway} dev ${r.dev}`),
+    ['10.61.0.0/16 via 192.168.0.1 dev eth0', '::/0 via fe80::1 dev eth0'],
+  );
+});
+
+test('a route mdctl added and the admin then changed is not deleted when it leaves the metadata', async () => {
+  const table = memoryTable([{ family: 4, destination: '10.20.0.0/16', gateway: '192.168.0.250', dev: 'eth0' }]);
+  const previous = { routes: [{ family: 4, destination: '10.20.0.0/16', gateway: '192.168.0.254', dev: 'eth0' }] };
+  const result = await runRoutes(table, [], previous);
+  assert.deepEqual(result.changes, []);
+  assert.deepEqual(table.routes, [{ family: 4, destination: '10.20.0.0/16', gateway: '192.168.0.250', dev: 'eth0' }]);
+});
+
+test('ip missing from the system fails the routes applier with a one-line message naming it', async () => {
+  const result = await runRoutes(ipRouteTable(['/nonexistent/mdctl-test/ip']), [route('10.61.0.0/16', '192.168.0.1')]);
+  assert.equal(result.errors.length, 1);
+  assert.match(result.errors[0] ?? '', /"\/nonexistent\/mdctl-test\/ip" is not installed/);
+  assert.ok(!result.errors[0]?.includes('\n'));
+});
