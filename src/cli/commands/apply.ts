@@ -5,7 +5,7 @@ import { builtinAppliers } from '../../appliers/registry.js';
 import { applyPlanned, planAppliers, rememberedState, selectAppliers, type ApplierRun } from '../../appliers/runner.js';
 import { lockStateDir, readState, writeState } from '../../appliers/state.js';
 import type { Applier } from '../../core/applier.js';
-import { Exit } from '../../core/errors.js';
+import { Exit, isMdctlError } from '../../core/errors.js';
 import type { Instance } from '../../core/instance.js';
 import { systemdRunning, hostnameSetter } from '../../system/hostname.js';
 import { ipRouteTable } from '../../system/iproute.js';
@@ -95,9 +95,11 @@ export async function applyDocument(ctx: CommandContext<ApplyFlags>, doc: Instan
     const runs = await planAppliers(selected, doc, runOptions, loaded.appliers);
     if (!out.structured && !out.quiet) out.data(renderPlan(runs, await out.chalk()));
     await applyPlanned(runs);
-    if (!dryRun) await writeState(opts.stateDir, doc.instance_id, rememberedState(runs, loaded.appliers));
+    // Changes are already made: a state that cannot be written (disk full) is reported with them, exit 3.
+    const stateError = dryRun ? null : await writeState(opts.stateDir, doc.instance_id, rememberedState(runs, loaded.appliers)).then(() => null, (error: unknown) => error);
     await report(ctx, runs, failures, dryRun);
-    return runs.some((run) => run.errors.length > 0) || failures.length > 0 ? Exit.PARTIAL : Exit.OK;
+    if (stateError !== null) out.error(`state: ${isMdctlError(stateError) ? stateError.message : String(stateError)}`);
+    return runs.some((run) => run.errors.length > 0) || failures.length > 0 || stateError !== null ? Exit.PARTIAL : Exit.OK;
   } finally {
     await release?.();
   }
