@@ -7,15 +7,13 @@ import { after, test } from 'node:test';
 import { promisify } from 'node:util';
 import { writeCache } from '../../src/cache/cache.js';
 import { PASSWD, doc, makeRoot, removeRoots, snapshot } from '../appliers/root.js';
-import { runCli } from '../helpers/cli.js';
 
 after(removeRoots);
 
-const ENV = { MDCTL_ENDPOINT: undefined, MDCTL_CACHE_DIR: undefined, MDCTL_STATE_DIR: undefined, MDCTL_CONFIG: undefined };
-
 /** Runs a shell script in a new mount namespace (mounts vanish with it) with $1..$4 = root, cache, state, config. */
 function inMountNamespace(script: string, s: { root: string; cache: string; state: string; config: string }): Promise<{ stdout: string; stderr: string; code: number }> {
-  return promisify(execFile)('unshare', ['--mount', 'sh', '-c', script, 'sh', s.root, s.cache, s.state, s.config]).then(
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MDCTL_')));
+  return promisify(execFile)('unshare', ['--mount', 'sh', '-c', script, 'sh', s.root, s.cache, s.state, s.config], { env }).then(
     (out) => ({ ...out, code: 0 }),
     (error: { stdout: string; stderr: string; code: number }) => error,
   );
