@@ -233,15 +233,32 @@ export async function readFileUnder(root: string, path: string, limitsOrMaxBytes
   }
 }
 
-/** Temp files of a run killed before its rename: ".<name>.mdctl-<12 hex>". */
-function isTempOf(entry: string, name: string): boolean {
-  return entry.startsWith(`.${name}.mdctl-`) && /^[0-9a-f]{12}$/.test(entry.slice(name.length + 8));
+/** The pid in a temp file's name ".<name>.mdctl-<pid>-<12 hex>", or null when it is not one of ours. */
+function tempOwner(entry: string, name: string): number | null {
+  const prefix = `.${name}.mdctl-`;
+  if (!entry.startsWith(prefix)) return null;
+  const match = /^([1-9][0-9]{0,9})-[0-9a-f]{12}$/.exec(entry.slice(prefix.length));
+  return match === null ? null : Number(match[1]);
 }
 
-/** Removes regular files left as temps of `name` by an earlier run that died before renaming them. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes regular files left as temps of `name` by a run that died before renaming them. A temp
+ * whose process still runs is another mdctl writing the same file at this moment: left alone.
+ */
 async function removeLeftoverTemps(dir: FileHandle, name: string): Promise<void> {
   const entries = await readdir(inside(dir, '.')).catch(() => [] as string[]);
-  for (const entry of entries.filter((candidate) => isTempOf(candidate, name))) {
+  for (const entry of entries) {
+    const pid = tempOwner(entry, name);
+    if (pid === null || alive(pid)) continue;
     const stats = await lstat(inside(dir, entry)).catch(() => null);
     if (stats?.isFile() === true) await unlink(inside(dir, entry)).catch(() => undefined);
   }
@@ -256,7 +273,7 @@ async function removeLeftoverTemps(dir: FileHandle, name: string): Promise<void>
 export async function writeFileAtomic(root: string, path: string, data: string | Buffer, owner: Ownership): Promise<void> {
   const { dir, name } = await openParentUnder(root, path);
   const full = resolveUnder(root, path);
-  const temp = `.${name}.mdctl-${randomBytes(6).toString('hex')}`;
+  const temp = `.${name}.mdctl-${process.pid}-${randomBytes(6).toString('hex')}`;
   let created = false;
   try {
     const existing = await lstat(inside(dir, name)).catch((error: NodeJS.ErrnoException) => {

@@ -1,5 +1,6 @@
 // Files under a root against a hostile local user: a directory swapped for a symlink or a hard link while mdctl works, FIFOs, huge files, leftover temp files.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { linkSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -74,18 +75,28 @@ test('reading refuses a FIFO, a device and a file over the size limit, without b
 });
 
 test('temp files left by a run killed before its rename are removed by the next write of that file, and never read as the file', async () => {
-  const root = makeRoot({ 'etc/hosts': 'old\n', 'etc/.hosts.mdctl-0123456789ab': 'half written', 'etc/.other.mdctl-0123456789ab': 'not ours' });
+  const dead = spawnSync('true').pid;
+  const root = makeRoot({ 'etc/hosts': 'old\n', [`etc/.hosts.mdctl-${dead}-0123456789ab`]: 'half written', [`etc/.other.mdctl-${dead}-0123456789ab`]: 'not ours' });
   assert.equal((await readFileUnder(root, '/etc/hosts'))?.toString(), 'old\n');
   await writeFileAtomic(root, '/etc/hosts', 'new\n', { mode: 0o644 });
-  assert.deepEqual(readdirSync(join(root, 'etc')).sort(), ['.other.mdctl-0123456789ab', 'hosts']);
+  assert.deepEqual(readdirSync(join(root, 'etc')).sort(), [`.other.mdctl-${dead}-0123456789ab`, 'hosts']);
   assert.equal(readFileSync(join(root, 'etc/hosts'), 'utf8'), 'new\n');
 });
 
+test('the temp file of another mdctl still running is left alone, so concurrent writers both succeed', async () => {
+  const live = `.hosts.mdctl-${process.ppid}-0123456789ab`;
+  const root = makeRoot({ 'etc/hosts': 'old\n', [`etc/${live}`]: 'being written' });
+  await Promise.all([1, 2, 3].map((n) => writeFileAtomic(root, '/etc/hosts', `new ${n}\n`, { mode: 0o644 })));
+  assert.deepEqual(readdirSync(join(root, 'etc')).sort(), [live, 'hosts']);
+  assert.match(readFileSync(join(root, 'etc/hosts'), 'utf8'), /^new [123]\n$/);
+});
+
 test('a leftover temp name that is a symlink or a directory is not followed or removed', async () => {
+  const dead = spawnSync('true').pid;
   const root = makeRoot({ 'etc/hosts': 'old\n', 'outside/x': 'keep\n' });
-  symlinkSync(join(root, 'outside/x'), join(root, 'etc/.hosts.mdctl-aaaaaaaaaaaa'));
-  mkdirSync(join(root, 'etc/.hosts.mdctl-bbbbbbbbbbbb'));
+  symlinkSync(join(root, 'outside/x'), join(root, `etc/.hosts.mdctl-${dead}-aaaaaaaaaaaa`));
+  mkdirSync(join(root, `etc/.hosts.mdctl-${dead}-bbbbbbbbbbbb`));
   await writeFileAtomic(root, '/etc/hosts', 'new\n', { mode: 0o644 });
   assert.equal(readFileSync(join(root, 'outside/x'), 'utf8'), 'keep\n');
-  assert.deepEqual(readdirSync(join(root, 'etc')).sort(), ['.hosts.mdctl-aaaaaaaaaaaa', '.hosts.mdctl-bbbbbbbbbbbb', 'hosts']);
+  assert.deepEqual(readdirSync(join(root, 'etc')).sort(), [`.hosts.mdctl-${dead}-aaaaaaaaaaaa`, `.hosts.mdctl-${dead}-bbbbbbbbbbbb`, 'hosts']);
 });
