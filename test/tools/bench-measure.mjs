@@ -20,6 +20,7 @@ export function measure(argv, options = {}) {
     const started = performance.now();
     const child = spawn(TIME, ['-f', '%M', '-o', rssFile, ...argv], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: options.cwd,
       env: { ...process.env, NO_COLOR: '1', ...options.env },
     });
     let stdout = '';

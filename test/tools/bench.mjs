@@ -22,6 +22,8 @@ const RUNS = Math.max(10, runsArg >= 0 ? Number(args[runsArg + 1]) : 10);
 const WARMUP = 2;
 const LATE_MS = 2000;
 const BLACKHOLE_TIMEOUT_S = 3;
+/** Dependencies whose import cost is shown on its own. */
+const IMPORTS = ['commander', 'got', 'ora', 'chalk', 'js-yaml', 'node:child_process'];
 
 const BUDGET = {
   getRatio: 1.3,
@@ -227,6 +229,21 @@ async function main() {
   }
   process.stderr.write('\n');
 
+  // What the heavy dependencies cost to import on their own, over bare node (to say where a budget goes).
+  const imports = new Map(IMPORTS.map((name) => [name, []]));
+  const bare = [];
+  for (let i = 0; i < WARMUP + RUNS; i++) {
+    const base = await measure([NODE, '-e', '0']);
+    if (i >= WARMUP) bare.push(base.ms);
+    for (const name of IMPORTS) {
+      const result = await measure([NODE, '--input-type=module', '-e', `await import(${JSON.stringify(name)})`], { cwd: ROOT });
+      check(result, `import ${name}`);
+      if (i >= WARMUP) imports.get(name).push(result.ms);
+    }
+    process.stderr.write(`\rbench: import costs ${i + 1}/${WARMUP + RUNS}`);
+  }
+  process.stderr.write('\n');
+
   // Which packages ran on the get path (one extra run each, with V8 coverage on).
   const loaded = new Map();
   for (const launcher of launchers) {
@@ -288,10 +305,10 @@ async function main() {
   process.stderr.write('\n');
   hole.close();
 
-  report({ scenarios, samples, launchers, loaded, late, holes, expectedRequests, files });
+  report({ scenarios, samples, launchers, loaded, late, holes, expectedRequests, files, imports, bare });
 }
 
-function report({ scenarios, samples, launchers, loaded, late, holes, expectedRequests, files }) {
+function report({ scenarios, samples, launchers, loaded, late, holes, expectedRequests, files, imports, bare }) {
   const base = summarise(samples.get('baseline').ms);
   say();
   say('| scenario | launcher | median ms | p10–p90 ms | min–max ms | × node -e 0 | peak RSS MiB | requests |');
@@ -358,6 +375,8 @@ function report({ scenarios, samples, launchers, loaded, late, holes, expectedRe
     for (const other of h.others) say(`         ${other}`);
   }
   say();
+  const bareMedian = summarise(bare).median;
+  say(`Import cost on its own (median over bare node -e 0, ${ms(bareMedian)} ms): ${IMPORTS.map((name) => `${name} +${ms(summarise(imports.get(name)).median - bareMedian)} ms`).join(', ')}`);
   say(`load at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${verdicts.filter(Boolean).length} of ${verdicts.length} budgets met`);
   process.exitCode = 0;
 }
