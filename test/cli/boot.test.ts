@@ -56,6 +56,21 @@ test('boot keeps trying until the service answers', async () => {
   }
 });
 
+test('an unknown applier id is a usage error before any fetch: exit 2 at once, not after the deadline', async () => {
+  const server = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const d = dirs();
+    const result = await runCli(['boot', '--endpoint', `http://127.0.0.1:${port}`, '--timeout', '60', '--only', 'nope', ...d.args], { env: ENV, timeoutMs: 20_000 });
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, /^mdctl: unknown applier "nope"/);
+    assert.equal(existsSync(join(d.cache, 'instance.json')), false);
+  } finally {
+    server.close();
+  }
+});
+
 test('boot gives up at the deadline with exit 4, having changed nothing', async () => {
   const server = createServer((socket) => socket.destroy());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

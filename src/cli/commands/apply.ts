@@ -75,18 +75,32 @@ export interface ApplyDocumentOptions {
   lockWaitMs?: number;
 }
 
+/** The appliers a run will use, chosen before any metadata is read so a bad --only fails at once. */
+export interface PreparedAppliers {
+  selected: Applier[];
+  failures: PluginFailure[];
+  runOptions: { root: string; live: boolean; dryRun: boolean; user: string | undefined };
+}
+
+/** Loads plugins and applies --only/--skip (or the config's); an unknown applier id is ERR_USAGE. */
+export async function prepareAppliers(ctx: CommandContext<ApplyFlags>, config: MdctlConfig): Promise<PreparedAppliers> {
+  const { opts } = ctx;
+  const root = resolve(opts.root);
+  const runOptions = { root, live: opts.live ?? root === '/', dryRun: opts.dryRun === true, user: opts.user ?? config.user };
+  const { appliers, failures } = await appliersFor(ctx, config, root);
+  const selected = selectAppliers(appliers, idList(opts.only) ?? config.only, idList(opts.skip) ?? config.skip);
+  return { selected, failures, runOptions };
+}
+
 /**
  * Plans and applies the document: the shared body of `apply` and `boot`. Returns 0, or 3 when
  * an applier or plugin failed (the others ran).
  */
-export async function applyDocument(ctx: CommandContext<ApplyFlags>, doc: Instance, config: MdctlConfig, options: ApplyDocumentOptions = {}): Promise<number> {
+export async function applyDocument(ctx: CommandContext<ApplyFlags>, doc: Instance, prepared: PreparedAppliers, options: ApplyDocumentOptions = {}): Promise<number> {
   const { opts, out } = ctx;
-  const root = resolve(opts.root);
-  const dryRun = opts.dryRun === true;
-  const runOptions = { root, live: opts.live ?? root === '/', dryRun, user: opts.user ?? config.user };
-  const { appliers, failures } = await appliersFor(ctx, config, root);
+  const { selected, failures, runOptions } = prepared;
+  const dryRun = runOptions.dryRun;
   for (const failure of failures) out.error(failure.message);
-  const selected = selectAppliers(appliers, idList(opts.only) ?? config.only, idList(opts.skip) ?? config.skip);
   let release: Release | undefined;
   if (!dryRun && options.locked !== true) release = await lockStateDir(opts.stateDir, options.lockWaitMs ?? LOCK_WAIT_MS);
   try {
@@ -108,6 +122,7 @@ export async function applyDocument(ctx: CommandContext<ApplyFlags>, doc: Instan
 export async function run(ctx: CommandContext): Promise<number> {
   const typed = ctx as unknown as CommandContext<ApplyFlags>;
   const config = await loadConfig(typed.opts.config);
+  const prepared = await prepareAppliers(typed, config);
   const doc = await cachedDocument(typed);
-  return applyDocument(typed, doc, config);
+  return applyDocument(typed, doc, prepared);
 }

@@ -7,7 +7,7 @@ import type { Release } from '../../system/lock.js';
 import { loadConfig } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { BOOT_TIMEOUT_SECONDS, FETCH_TIMEOUT_SECONDS, fetchInstance, fetchRequest, parseTimeout } from '../fetcher.js';
-import { applyDocument, type ApplyFlags } from './apply.js';
+import { applyDocument, prepareAppliers, type ApplyFlags } from './apply.js';
 
 const FIRST_PAUSE_MS = 500;
 const MAX_PAUSE_MS = 5_000;
@@ -37,12 +37,13 @@ export async function run(ctx: CommandContext): Promise<number> {
   const typed = ctx as unknown as CommandContext<ApplyFlags>;
   const config = await loadConfig(typed.opts.config);
   const timeoutMs = typed.opts.timeout !== undefined ? parseTimeout(typed.opts.timeout, BOOT_TIMEOUT_SECONDS) : (config.boot_timeout ?? BOOT_TIMEOUT_SECONDS) * 1000;
+  const prepared = await prepareAppliers(typed, config);
   const deadline = new Deadline(timeoutMs);
   let release: Release | undefined;
   if (typed.opts.dryRun !== true) release = await lockStateDir(typed.opts.stateDir, timeoutMs);
   try {
     const doc = await fetchWithinDeadline(typed, deadline);
-    return await applyDocument(typed, doc, config, { locked: true });
+    return await applyDocument(typed, doc, prepared, { locked: true });
   } finally {
     await release?.();
   }
