@@ -92,9 +92,9 @@ function report(out: Output, error: unknown): void {
   }
 }
 
-process.exitCode = await main(process.argv).catch((error: unknown) => {
+const status = await main(process.argv).catch((error: unknown) => {
   process.stderr.write(`mdctl: internal error: ${String(error)}\n`);
   return Exit.FAILURE;
 });
-
-export { MdctlError };
+// Nothing outlives the run: a plugin's stray timer or socket must not hold the boot unit open.
+process.exit(status);

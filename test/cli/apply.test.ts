@@ -147,6 +147,17 @@ test('--user, --only and --skip choose; an unknown applier id is a usage error',
   assert.match(unknown.stderr, /^mdctl: unknown applier "dns" \(known: hostname, ssh-keys, routes, .*\)\n$/);
 });
 
+test('a plugin that leaves a timer running does not keep mdctl alive after the run', async () => {
+  const s = setup();
+  await cached(s, {});
+  const plugins = makeRoot({
+    'ticker.mjs': `export default { id: 'ticker', description: 'leaves an interval behind', async plan() { setInterval(() => {}, 1000); return []; }, async apply() {} };\n`,
+  });
+  const result = await runCli(['apply', ...s.args, '--only', 'ticker', '--applier', join(plugins, 'ticker.mjs')], { env: ENV, timeoutMs: 15_000 });
+  assert.equal(result.signal, null, 'killed by the test timeout: the process did not exit');
+  assert.equal(result.status, 0, result.stderr);
+});
+
 test('plugins: one that loads runs after the built-ins; broken ones are reported by name; exit 3', async () => {
   const s = setup();
   await cached(s, {});
