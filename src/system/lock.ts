@@ -1,5 +1,5 @@
 // An exclusive lock file so two runs never interleave; stale locks (dead process, earlier boot) are taken over.
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { MdctlError, quote } from '../core/errors.js';
 
 export interface LockOptions {
@@ -31,12 +31,45 @@ function alive(pid: number): boolean {
   }
 }
 
-async function holder(path: string): Promise<{ pid: number; boot: string } | null> {
+async function holder(path: string): Promise<{ pid: number; boot: string; content: string } | null> {
   const content = await readFile(path, 'utf8').catch(() => null);
   if (content === null) return null;
   const [pidText, boot] = content.trim().split(/\s+/);
   const pid = Number(pidText);
-  return Number.isSafeInteger(pid) && pid > 0 && boot !== undefined ? { pid, boot } : { pid: 0, boot: '' };
+  return Number.isSafeInteger(pid) && pid > 0 && boot !== undefined ? { pid, boot, content } : { pid: 0, boot: '', content };
+}
+
+/**
+ * Creates the lock with its content in one step (a written temp file hard-linked into place), so
+ * nobody ever reads a half-written lock and takes it for stale. Resolves false when it exists.
+ */
+async function create(path: string, content: string): Promise<boolean> {
+  const temp = `${path}.new-${process.pid}`;
+  try {
+    await writeFile(temp, content, { mode: 0o644 });
+    await link(temp, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new MdctlError('ERR_IO', `cannot create lock ${quote(path)}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { cause: error });
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+}
+
+/**
+ * Removes a lock judged stale. Two runs may judge the same lock stale at once: the one whose
+ * rename takes a different lock (the other's fresh one) puts it back.
+ */
+async function takeOver(path: string, stale: string): Promise<void> {
+  const aside = `${path}.stale-${process.pid}`;
+  try {
+    await rename(path, aside);
+  } catch {
+    return;
+  }
+  if ((await readFile(aside, 'utf8').catch(() => stale)) !== stale) await link(aside, path).catch(() => undefined);
+  await unlink(aside).catch(() => undefined);
 }
 
 /** Takes the lock at `path` (its directory must exist); resolves to the release function. */
@@ -47,21 +80,14 @@ export async function acquireLock(path: string, options: LockOptions): Promise<R
   const content = `${process.pid} ${boot}\n`;
   const giveUpAt = now() + options.waitMs;
   for (;;) {
-    try {
-      await writeFile(path, content, { flag: 'wx', mode: 0o644 });
+    if (await create(path, content)) {
       return async () => {
         if ((await readFile(path, 'utf8').catch(() => '')) === content) await unlink(path).catch(() => undefined);
       };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new MdctlError('ERR_IO', `cannot create lock ${quote(path)}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { cause: error });
-      }
     }
     const other = await holder(path);
     if (other !== null && (other.boot !== boot || !alive(other.pid))) {
-      const aside = `${path}.stale-${process.pid}`;
-      await rename(path, aside).catch(() => undefined);
-      await unlink(aside).catch(() => undefined);
+      await takeOver(path, other.content);
       continue;
     }
     if (now() >= giveUpAt) {

@@ -1,7 +1,7 @@
 // The run lock: exclusive while held, waits then gives up with ERR_LOCKED, takes over stale locks.
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { acquireLock } from '../../src/system/lock.js';
 import { makeRoot, removeRoots } from '../appliers/root.js';
@@ -52,4 +52,16 @@ test('locks of a dead process, of an earlier boot, or unreadable are stale and t
     await release();
     assert.equal(existsSync(path), false, content);
   }
+});
+
+test('runs that find the same stale lock at once: exactly one takes it, the others see it held', async () => {
+  const path = join(makeRoot(), 'lock');
+  writeFileSync(path, '2147483646 boot-a\n');
+  const tries = await Promise.allSettled(Array.from({ length: 6 }, () => acquireLock(path, { waitMs: 0, ...instant })));
+  const won = tries.filter((t) => t.status === 'fulfilled');
+  assert.equal(won.length, 1);
+  for (const t of tries) if (t.status === 'rejected') assert.equal((t.reason as { code?: string }).code, 'ERR_LOCKED');
+  assert.equal(readFileSync(path, 'utf8'), `${process.pid} boot-a\n`);
+  await (won[0] as PromiseFulfilledResult<() => Promise<void>>).value();
+  assert.deepEqual(readdirSync(dirname(path)), []);
 });
