@@ -82,11 +82,11 @@ test('a key entry smuggling a valid second key by a newline: each line is a key 
   assert.deepEqual(managedKeys(run.box), [KEYS.ed25519, KEYS.ecdsa384]);
 });
 
-test('a blob whose inner type differs from the declared one, and a key with a CR: refused by name, exit 3, the rest applied', async () => {
+test('a blob whose inner type differs from the declared one, and a CR inside a key line: refused by name, exit 3, the rest applied', async () => {
   const ed25519Blob = KEYS.ed25519.split(' ')[1]!;
   const run = await bootEdited(withKeys([
     { name: 'liar', data: `ssh-rsa ${ed25519Blob} liar@x` },
-    { name: 'cr', data: `${KEYS.ecdsa521}\r` },
+    { name: 'cr', data: `${KEYS.ecdsa521}\rssh-ed25519 smuggled` },
     { name: 'good', data: KEYS.rsa },
   ]));
   assert.equal(run.status, 3, run.stderr);
