@@ -134,7 +134,9 @@ export function routesApplier(table: RouteTable): Applier {
         if (effect === undefined) continue;
         const key = keyOf(effect.route);
         const before = previous.find((route) => keyOf(route) === key);
-        if (effect.op === 'replace' && status === 'applied' && effect.route.dev !== null) owned.set(key, effect.route as RouteSpec);
+        // A route that was there before mdctl (replaced, not added) never becomes mdctl's to delete.
+        const added = planned.action === 'create' || before !== undefined;
+        if (effect.op === 'replace' && status === 'applied' && effect.route.dev !== null && added) owned.set(key, effect.route as RouteSpec);
         else if (effect.op === 'delete' && status === 'applied') owned.delete(key);
         else if (effect.op === 'keep' && before !== undefined && effect.route.dev !== null) owned.set(key, effect.route as RouteSpec);
         else if (before !== undefined && (status === 'failed' || status === 'skipped')) owned.set(key, before);

@@ -60,6 +60,18 @@ test('a route mdctl added and the admin then changed is not deleted when it leav
   assert.deepEqual(table.routes, [{ family: 4, destination: '10.20.0.0/16', gateway: '192.168.0.250', dev: 'eth0' }]);
 });
 
+test('a route that was there before mdctl and that the metadata lists is replaced, but never becomes mdctl\'s to delete', async () => {
+  const table = memoryTable([{ family: 4, destination: '10.20.0.0/16', gateway: '192.168.0.250', dev: 'eth0' }]);
+  const applier = routesApplier(table);
+  const first = await runRoutes(table, [route('10.20.0.0/16', '192.168.0.254'), route('10.21.0.0/16', '192.168.0.254')]);
+  assert.deepEqual(first.changes.map((c) => c.action), ['update', 'create']);
+  const remembered = applier.remember?.(first.results, { previous: undefined } as never) as { routes: RouteSpec[] };
+  assert.deepEqual(remembered.routes.map((r) => r.destination), ['10.21.0.0/16']);
+  const second = await runRoutes(table, [], remembered);
+  assert.deepEqual(second.changes.map((c) => `${c.action} ${c.target}`), ['delete route 10.21.0.0/16 via 192.168.0.254 dev eth0']);
+  assert.deepEqual(table.routes.map((r) => r.destination), ['10.20.0.0/16']);
+});
+
 test('ip missing from the system fails the routes applier with a one-line message naming it', async () => {
   const result = await runRoutes(ipRouteTable(['/nonexistent/mdctl-test/ip']), [route('10.61.0.0/16', '192.168.0.1')]);
   assert.equal(result.errors.length, 1);
