@@ -27,7 +27,7 @@
 // | authorized_keys or .ssh a symlink     | appliers/ssh-keys.test.ts "a symlinked ~/.ssh or authorized_keys (to etc/shadow)"; cli/apply.test.ts |
 // | read-only file system under the root  | [here] local                                                                |
 // | full file system under the root       | [here] local                                                                |
-// | SIGKILL in the middle of apply        | [here] local (targets old or new; a killed run may leave a .NAME.mdctl-* temp) |
+// | SIGKILL in the middle of apply        | [here] local (each target old or new, the next boot completes; temps counted)  |
 // | two mdctl boot at once                | [here] local; cli/boot.test.ts "a second boot while one holds the lock"     |
 // | corrupt cache file                    | [here] local (apply); cli/get-fetch.test.ts; cache/cache.test.ts            |
 import assert from 'node:assert/strict';
