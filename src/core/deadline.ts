@@ -12,6 +12,15 @@ export class Deadline {
     this.expiresAt = now() + totalMs;
   }
 
+  /**
+   * A deadline counted from the start of the process, so `--timeout 3` means three seconds of
+   * wall time whatever Node's start-up and module loading cost.
+   */
+  static fromProcessStart(totalMs: number): Deadline {
+    const spent = Date.now() - performance.timeOrigin;
+    return new Deadline(Math.max(0, totalMs - spent));
+  }
+
   /** Milliseconds left, never negative. */
   remaining(): number {
     return Math.max(0, this.expiresAt - this.now());

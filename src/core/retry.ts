@@ -10,7 +10,10 @@ export type Verdict = { retry: false } | { retry: true; afterMs?: number };
 export interface BackoffOptions {
   /** First delay in milliseconds (default 100). */
   initialMs?: number;
-  /** Largest delay in milliseconds (default 2000). */
+  /**
+   * Largest delay in milliseconds (default 500): the metadata service is one hop away, and at
+   * boot a service that comes up late should be found within half a second.
+   */
   maxMs?: number;
   /** Random number in [0, 1) for jitter (default Math.random). */
   random?: () => number;
@@ -42,7 +45,7 @@ export interface RetryResult<T> {
  */
 export function backoffDelay(tries: number, options: BackoffOptions = {}): number {
   const initial = options.initialMs ?? 100;
-  const max = options.maxMs ?? 2000;
+  const max = options.maxMs ?? 500;
   const random = options.random ?? Math.random;
   const base = Math.min(max, initial * 2 ** Math.max(0, tries - 1));
   return Math.round(base / 2 + random() * (base / 2));

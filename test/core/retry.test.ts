@@ -20,10 +20,10 @@ function fakeTime(totalMs: number): { deadline: Deadline; sleep: (ms: number) =>
 
 const retryErrors = (outcome: Outcome<string>): Verdict => ({ retry: !outcome.ok });
 
-test('backoff doubles from 100 ms to a 2 s cap, jitter within the upper half', () => {
+test('backoff doubles from 100 ms to a 500 ms cap, jitter within the upper half', () => {
   const high = { random: () => 0.999999 };
   const low = { random: () => 0 };
-  assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelay(n, high)), [100, 200, 400, 800, 1600, 2000, 2000]);
+  assert.deepEqual([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, high)), [100, 200, 400, 500, 500, 500]);
   assert.deepEqual([1, 2, 3].map((n) => backoffDelay(n, low)), [50, 100, 200]);
   assert.equal(backoffDelay(3, { initialMs: 10, maxMs: 30, random: () => 0.999999 }), 30);
 });

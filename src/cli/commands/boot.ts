@@ -38,7 +38,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const config = await loadConfig(typed.opts.config);
   const timeoutMs = typed.opts.timeout !== undefined ? parseTimeout(typed.opts.timeout, BOOT_TIMEOUT_SECONDS) : (config.boot_timeout ?? BOOT_TIMEOUT_SECONDS) * 1000;
   const prepared = await prepareAppliers(typed, config);
-  const deadline = new Deadline(timeoutMs);
+  const deadline = Deadline.fromProcessStart(timeoutMs);
   let release: Release | undefined;
   if (typed.opts.dryRun !== true) release = await lockStateDir(typed.opts.stateDir, timeoutMs);
   try {
