@@ -1,6 +1,6 @@
-// `mdctl doctor` without --endpoint inside guest namespaces: no route, nothing listening, a Neutron proxy that answers 400, and the healthy path.
+// `mdctl doctor` without --endpoint inside guest namespaces: no route, nothing listening, a Neutron proxy that answers 400 or 403, and the healthy path.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -12,6 +12,8 @@ import { addAddr, addRoute, cleanup, createNetns, uniqueName, vethPair, waitForL
 const HEALTHY_HOST = uniqueName('h8dh');
 const CLOSED_HOST = uniqueName('h8dc');
 const PROXY_HOST = uniqueName('h8dp');
+const FORBID_HOST = uniqueName('h8df');
+const FORBID = uniqueName('h8dF');
 const HEALTHY = uniqueName('h8dH');
 const CLOSED = uniqueName('h8dC');
 const PROXY = uniqueName('h8dP');
@@ -40,16 +42,21 @@ async function cloud(host: string, guest: string, tag: string): Promise<void> {
 }
 
 before(async () => {
-  await Promise.all([HEALTHY_HOST, CLOSED_HOST, PROXY_HOST, HEALTHY, CLOSED, PROXY, NO_ROUTE].map((ns) => createNetns(ns)));
+  await Promise.all([HEALTHY_HOST, CLOSED_HOST, PROXY_HOST, FORBID_HOST, HEALTHY, CLOSED, PROXY, FORBID, NO_ROUTE].map((ns) => createNetns(ns)));
   await cloud(HEALTHY_HOST, HEALTHY, 'h8da');
   await cloud(CLOSED_HOST, CLOSED, 'h8db');
   await cloud(PROXY_HOST, PROXY, 'h8dc');
+  await cloud(FORBID_HOST, FORBID, 'h8dd');
   emulators.push(await startEmulator({ wrap: wrap(HEALTHY_HOST), fixture: SEED_DHCP_FIXTURE, listen: ['169.254.169.254'], port: 80 }));
   // Nova behind no proxy at all: proxy mode wants Neutron's signed headers and nobody adds them.
   emulators.push(
     await startEmulator({ wrap: wrap(PROXY_HOST), fixture: SEED_DHCP_FIXTURE, listen: ['169.254.169.254'], port: 80, proxySecret: 'shared' }),
   );
   cacheDir = await mkdtemp(join(tmpdir(), 'mdctl-doctor-netns-'));
+  // The Neutron proxy signing with the wrong shared secret: nova answers 403 on everything under /openstack.
+  const faults = join(cacheDir, 'forbidden.yaml');
+  await writeFile(faults, `- path: "/openstack/**"\n  status: 403\n  content_type: "text/plain; charset=UTF-8"\n  body: "403 Forbidden\\n\\nInvalid proxy request signature.\\n\\n   "\n- path: "/openstack"\n  status: 403\n  content_type: "text/plain; charset=UTF-8"\n  body: "403 Forbidden\\n\\nInvalid proxy request signature.\\n\\n   "\n`);
+  emulators.push(await startEmulator({ wrap: wrap(FORBID_HOST), fixture: SEED_DHCP_FIXTURE, listen: ['169.254.169.254'], port: 80, faults }));
 });
 
 after(async () => {
@@ -106,6 +113,13 @@ test('a Neutron proxy that does not sign: the index hop fails with 400 and names
   stoppedAt(hops, 'index');
   assert.match(hop(hops, 'http').detail, /^GET \/ answered 200/, 'the version list needs no identity');
   assert.match(hop(hops, 'index').detail, /400 Bad Request.*the metadata proxy did not add the X-Instance-ID headers nova expects/);
+});
+
+test('a Neutron proxy answering 403 (wrong shared secret): the index hop fails naming the secret, exit 5', async () => {
+  const { result, hops } = await doctor(FORBID);
+  assert.equal(result.status, 5);
+  stoppedAt(hops, 'index');
+  assert.match(hop(hops, 'index').detail, /403 Forbidden.*metadata_proxy_shared_secret/);
 });
 
 test('the healthy path: every hop ok, exit 0, and the human form says so', async () => {
