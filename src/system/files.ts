@@ -4,6 +4,7 @@ import { lstat, mkdir, open, readdir, readlink, realpath, rename, unlink, type F
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { MdctlError, quote } from '../core/errors.js';
+import { processAlive } from './process.js';
 
 export interface Ownership {
   /** Permission bits, e.g. 0o600. */
@@ -241,15 +242,6 @@ function tempOwner(entry: string, name: string): number | null {
   return match === null ? null : Number(match[1]);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Removes regular files left as temps of `name` by a run that died before renaming them. A temp
  * whose process still runs is another mdctl writing the same file at this moment: left alone.
@@ -258,7 +250,7 @@ async function removeLeftoverTemps(dir: FileHandle, name: string): Promise<void>
   const entries = await readdir(inside(dir, '.')).catch(() => [] as string[]);
   for (const entry of entries) {
     const pid = tempOwner(entry, name);
-    if (pid === null || alive(pid)) continue;
+    if (pid === null || processAlive(pid)) continue;
     const stats = await lstat(inside(dir, entry)).catch(() => null);
     if (stats?.isFile() === true) await unlink(inside(dir, entry)).catch(() => undefined);
   }

@@ -1,6 +1,7 @@
 // An exclusive lock file so two runs never interleave; stale locks (dead process, earlier boot) are taken over.
 import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { MdctlError, quote } from '../core/errors.js';
+import { processAlive } from './process.js';
 
 export interface LockOptions {
   /** How long to wait for another holder before giving up. */
@@ -19,15 +20,6 @@ async function currentBootId(): Promise<string> {
     return (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim();
   } catch {
     return 'unknown';
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -86,7 +78,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<R
       };
     }
     const other = await holder(path);
-    if (other !== null && (other.boot !== boot || !alive(other.pid))) {
+    if (other !== null && (other.boot !== boot || !processAlive(other.pid))) {
       await takeOver(path, other.content);
       continue;
     }

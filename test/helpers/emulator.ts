@@ -6,8 +6,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LogEntry } from '../../src/emulator/accesslog.js';
+import { BIN } from './cli.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/mdctl.js', import.meta.url));
+/** One line of the access log (--log). */
+export type { LogEntry };
+
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));
 
 /** The seed's dvr3-demo12 on a DHCP subnet (fixtures/nova/seed-dhcp), max_version 2020-10-14. */
@@ -34,21 +38,6 @@ export interface StartOptions {
   /** Prefix the command, e.g. ['ip', 'netns', 'exec', 'ns']. */
   wrap?: string[];
   extraArgs?: string[];
-}
-
-/** One line of the access log (--log). */
-export interface LogEntry {
-  time: string;
-  method: string;
-  path: string;
-  /** The status sent, or null when the connection was reset before a status line. */
-  status: number | null;
-  remote: string;
-  duration_ms: number;
-  /** uuid of the instance that answered, or null. */
-  instance: string | null;
-  /** The fault rule applied (its name, or "#<index>"), or null. */
-  fault: string | null;
 }
 
 export interface Emulator {
