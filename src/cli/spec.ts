@@ -20,6 +20,12 @@ export interface OptionSpec {
 /** A day: a longer --timeout is a typo. */
 const MAX_TIMEOUT_SECONDS = 86_400;
 
+/** The key an option's value has in the parsed options, as commander names it: "--cache-dir" -> "cacheDir", "--no-color" -> "color". */
+export function optionKey(flags: string): string {
+  const long = /--([a-z][a-z0-9-]*)/.exec(flags)?.[1] ?? flags;
+  return long.replace(/^no-/, '').replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
+}
+
 function checkTimeout(value: string): string | null {
   const seconds = /^\s*\d*\.?\d+\s*$/.test(value) ? Number(value) : Number.NaN;
   return seconds > 0 && seconds <= MAX_TIMEOUT_SECONDS ? null : `not a number of seconds between 0 and ${MAX_TIMEOUT_SECONDS}`;
