@@ -1,7 +1,6 @@
 // Files under a root directory: no symlink is ever followed below the root; writes are atomic.
 import { constants, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readdir, readlink, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { MdctlError, quote } from '../core/errors.js';
 import { processAlive } from './process.js';
@@ -265,6 +264,8 @@ async function removeLeftoverTemps(dir: FileHandle, name: string): Promise<void>
 export async function writeFileAtomic(root: string, path: string, data: string | Buffer, owner: Ownership): Promise<void> {
   const { dir, name } = await openParentUnder(root, path);
   const full = resolveUnder(root, path);
+  // node:crypto loads only on the write path: reading the cache (mdctl get) never needs it.
+  const { randomBytes } = await import('node:crypto');
   const temp = `.${name}.mdctl-${process.pid}-${randomBytes(6).toString('hex')}`;
   let created = false;
   try {
