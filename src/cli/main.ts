@@ -2,8 +2,8 @@
 import { Exit, exitStatusOf, isMdctlError } from '../core/errors.js';
 import type { CommandContext, CommandRun } from './context.js';
 import { parseDirect } from './direct.js';
-import { Output } from './output.js';
-import { buildProgram, oneLine, type Commander } from './program.js';
+import { Output, oneLine } from './output.js';
+import type { Commander } from './program.js';
 
 export async function main(argv: string[]): Promise<number> {
   let out = new Output({});
@@ -22,6 +22,7 @@ export async function main(argv: string[]): Promise<number> {
       return status;
     }
     commander = await import('commander');
+    const { buildProgram } = await import('./program.js');
     await buildProgram(commander, run).parseAsync(argv);
     return status;
   } catch (error) {

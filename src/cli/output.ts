@@ -16,6 +16,11 @@ export interface Spinner {
   stop(): void;
 }
 
+/** A message folded onto one line, without commander's "error: " prefix. */
+export function oneLine(text: string): string {
+  return text.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim();
+}
+
 /** Values larger than this (as compact JSON) print compact, not indented. */
 const PRETTY_LIMIT = 256 * 1024;
 

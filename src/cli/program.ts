@@ -2,6 +2,7 @@
 import type { Command, Option } from 'commander';
 import { MdctlError, quote } from '../core/errors.js';
 import type { CommandContext, GlobalOptions } from './context.js';
+import { oneLine } from './output.js';
 import { COMMANDS, GLOBAL_OPTIONS, optionKey, type OptionSpec } from './spec.js';
 import { VERSION } from './version.js';
 
@@ -27,10 +28,6 @@ function checkGlobals(opts: Record<string, unknown>): void {
     const why = spec.check(value);
     if (why !== null) throw new MdctlError('ERR_USAGE', `${/--[a-z][a-z0-9-]*/.exec(spec.flags)?.[0] ?? spec.flags} ${quote(value)}: ${why}`);
   }
-}
-
-export function oneLine(text: string): string {
-  return text.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim();
 }
 
 export function buildProgram(commander: Commander, onRun: (name: string, ctx: Omit<CommandContext, 'out'>) => Promise<void>): Command {
