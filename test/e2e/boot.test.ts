@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { SEED_STATIC_FIXTURE, startEmulator, writeFixture, type Emulator } from '../helpers/emulator.js';
-import { addAddr, addRoute, cleanup, createNetns, exec, uniqueName, vethPair, wrap } from '../helpers/netns.js';
+import { addRoute, cleanup, exec, seedNetwork, uniqueName, wrap } from '../helpers/netns.js';
 import { KEYS } from '../appliers/keys.js';
 import { snapshot } from '../appliers/root.js';
 
@@ -73,12 +73,7 @@ before(async () => {
   writeFileSync(join(root, 'home/alice/.ssh/authorized_keys'), `${USER_KEY}\n`, { mode: 0o600 });
   writeFileSync(configPath, 'boot_timeout: 30\n');
 
-  await createNetns(HOST);
-  await createNetns(GUEST);
-  await vethPair({ hostNs: HOST, guestNs: GUEST, hostIf: HOST_IF, guestIf: 'eth0', guestMac: SEED_MAC });
-  for (const address of ['192.168.0.3/24', '192.168.0.1/24', '169.254.169.254/32']) await addAddr(HOST, HOST_IF, address);
-  await addAddr(GUEST, 'eth0', '192.168.0.233/24');
-  await addRoute(GUEST, '169.254.169.254/32', { via: '192.168.0.3', dev: 'eth0' });
+  await seedNetwork({ host: HOST, guest: GUEST, hostIf: HOST_IF, guestMac: SEED_MAC });
   await serve(false);
 });
 

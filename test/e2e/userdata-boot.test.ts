@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { SEED_STATIC_FIXTURE, startEmulator, writeFixture, type Emulator } from '../helpers/emulator.js';
-import { addAddr, addRoute, cleanup, createNetns, uniqueName, vethPair, wrap } from '../helpers/netns.js';
+import { cleanup, seedNetwork, uniqueName, wrap } from '../helpers/netns.js';
 
 const HOST = uniqueName('h9uh');
 const GUEST = uniqueName('h9ug');
@@ -90,12 +90,7 @@ before(async () => {
   writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/bash\n');
   writeFileSync(join(root, 'etc/hosts'), '127.0.0.1\tlocalhost\n');
   writeFileSync(configPath, 'boot_timeout: 30\n');
-  await createNetns(HOST);
-  await createNetns(GUEST);
-  await vethPair({ hostNs: HOST, guestNs: GUEST, hostIf: HOST_IF, guestIf: 'eth0', guestMac: SEED_MAC });
-  for (const address of ['192.168.0.3/24', '192.168.0.1/24', '169.254.169.254/32']) await addAddr(HOST, HOST_IF, address);
-  await addAddr(GUEST, 'eth0', '192.168.0.233/24');
-  await addRoute(GUEST, '169.254.169.254/32', { via: '192.168.0.3', dev: 'eth0' });
+  await seedNetwork({ host: HOST, guest: GUEST, hostIf: HOST_IF, guestMac: SEED_MAC });
   await serve(SEED_UUID);
 });
 

@@ -154,3 +154,17 @@ export async function waitForLinkLocal(ns: string, ifname: string, timeoutMs = 1
     await sleep(50);
   }
 }
+
+/**
+ * The seed's network in two namespaces: the cloud side holds the qdhcp port 192.168.0.3, the
+ * router 192.168.0.1 and 169.254.169.254/32; the guest's eth0 (with the given MAC) is
+ * 192.168.0.233/24 with the option-121 host route to 169.254.169.254 via 192.168.0.3.
+ */
+export async function seedNetwork(options: { host: string; guest: string; hostIf: string; guestMac: string }): Promise<void> {
+  await createNetns(options.host);
+  await createNetns(options.guest);
+  await vethPair({ hostNs: options.host, guestNs: options.guest, hostIf: options.hostIf, guestIf: 'eth0', guestMac: options.guestMac });
+  for (const address of ['192.168.0.3/24', '192.168.0.1/24', '169.254.169.254/32']) await addAddr(options.host, options.hostIf, address);
+  await addAddr(options.guest, 'eth0', '192.168.0.233/24');
+  await addRoute(options.guest, '169.254.169.254/32', { via: '192.168.0.3', dev: 'eth0' });
+}
