@@ -1,33 +1,12 @@
 // OpenStack crawls against scripted hostile servers: JSON nested deep enough to overflow recursive code.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { Deadline } from '../../src/core/deadline.js';
 import { MdctlError } from '../../src/core/errors.js';
 import { MAX_JSON_DEPTH } from '../../src/model/depth.js';
-import { createClient } from '../../src/net/http.js';
-import { readMetadata, type SourceSpec } from '../../src/sources/select.js';
-import { hostileServer, nestedJson, openstackTree, UUID, type HostileServer, type Script } from './hostile.js';
+import { crawl, nestedJson, openstackTree, serverPool, UUID } from './hostile.js';
 
-const servers: HostileServer[] = [];
-after(() => Promise.all(servers.map((server) => server.close())));
-
-async function serve(script: Script): Promise<HostileServer> {
-  const server = await hostileServer(script);
-  servers.push(server);
-  return server;
-}
-
-function crawl(base: string, spec: SourceSpec = { kind: 'auto' }) {
-  return readMetadata({
-    spec,
-    candidates: () => Promise.resolve([base]),
-    clientFactory: () => Promise.resolve(createClient),
-    deadline: new Deadline(10_000),
-    root: '/nonexistent',
-    probeConfigDrive: false,
-    log: () => {},
-  });
-}
+const { serve, closeAll } = serverPool();
+after(closeAll);
 
 const META = JSON.stringify({ uuid: UUID, hostname: 'demo.novalocal' });
 

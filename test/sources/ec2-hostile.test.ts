@@ -1,33 +1,12 @@
 // EC2 crawls against scripted hostile servers: a tree that fans out without end, many keys with odd names.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { Deadline } from '../../src/core/deadline.js';
 import { MdctlError } from '../../src/core/errors.js';
 import { MAX_EC2_REQUESTS } from '../../src/sources/ec2.js';
-import { createClient } from '../../src/net/http.js';
-import { readMetadata, type SourceSpec } from '../../src/sources/select.js';
-import { hostileServer, type HostileServer, type Script } from './hostile.js';
+import { crawl, serverPool, type Script } from './hostile.js';
 
-const servers: HostileServer[] = [];
-after(() => Promise.all(servers.map((server) => server.close())));
-
-async function serve(script: Script): Promise<HostileServer> {
-  const server = await hostileServer(script);
-  servers.push(server);
-  return server;
-}
-
-function crawl(base: string, spec: SourceSpec = { kind: 'auto' }) {
-  return readMetadata({
-    spec,
-    candidates: () => Promise.resolve([base]),
-    clientFactory: () => Promise.resolve(createClient),
-    deadline: new Deadline(10_000),
-    root: '/nonexistent',
-    probeConfigDrive: false,
-    log: () => {},
-  });
-}
+const { serve, closeAll } = serverPool();
+after(closeAll);
 
 /** Every directory lists 200 more directories: 200^5 paths if nothing stops the crawl. */
 const fanOut: Script = (request) => {

@@ -1,6 +1,9 @@
 // Test helper: a metadata server that answers whatever a test scripts, logging every request and how many ran at once.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Deadline } from '../../src/core/deadline.js';
+import { createClient } from '../../src/net/http.js';
+import { readMetadata, type SourceSpec } from '../../src/sources/select.js';
 
 export type Answer = string | Buffer | { status: number; body?: string | Buffer; headers?: Record<string, string> };
 export type Script = (request: http.IncomingMessage) => Answer | undefined;
@@ -66,3 +69,32 @@ export function openstackTree(files: Record<string, string | Buffer>): Script {
 export function nestedJson(levels: number): string {
   return `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
 }
+
+/** The servers of one test file: serve() starts one; closeAll() (in after()) stops them all. */
+export function serverPool(): { serve(script: Script): Promise<HostileServer>; closeAll(): Promise<void> } {
+  const servers: HostileServer[] = [];
+  return {
+    async serve(script) {
+      const server = await hostileServer(script);
+      servers.push(server);
+      return server;
+    },
+    async closeAll() {
+      await Promise.all(servers.map((server) => server.close()));
+    },
+  };
+}
+
+/** readMetadata against one base URL: no route discovery, no config drive, a 10 s deadline. */
+export function crawl(base: string, spec: SourceSpec = { kind: 'auto' }): ReturnType<typeof readMetadata> {
+  return readMetadata({
+    spec,
+    candidates: () => Promise.resolve([base]),
+    clientFactory: () => Promise.resolve(createClient),
+    deadline: new Deadline(10_000),
+    root: '/nonexistent',
+    probeConfigDrive: false,
+    log: () => {},
+  });
+}
+
