@@ -1,8 +1,6 @@
 // Crawls against the real emulator process: both seed fixtures, EC2-only, proxy mode behind a signing front, and the race.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { dump } from 'js-yaml';
@@ -11,7 +9,7 @@ import { MdctlError, type ErrorCode } from '../../src/core/errors.js';
 import type { RawMetadata } from '../../src/core/raw.js';
 import { createClient } from '../../src/net/http.js';
 import { readMetadata, type SourceSpec } from '../../src/sources/select.js';
-import { PROXY_INSTANCE_ID, closedPort, signingFront } from './front.js';
+import { PROXY_INSTANCE_ID, closedPort, forwardingFront, signingFront, type Front } from './front.js';
 import { EC2_ONLY_FIXTURE, NOVA_FIXTURES, SEED_DHCP_FIXTURE, SEED_STATIC_FIXTURE, startEmulator, writeFixture, type Emulator } from '../helpers/emulator.js';
 
 const SECRET = 'mdctl-sources-secret';
@@ -259,33 +257,14 @@ test('an index with only junk: invalid metadata; one with only latest: reads lat
 });
 
 /** A pass-through front that records the IMDSv2 token header of every request. */
-async function recordingFront(target: string): Promise<{ url: string; seen: [string, string | undefined][]; close: () => Promise<void> }> {
-  const upstream = new URL(target);
+async function recordingFront(target: string): Promise<Front & { seen: [string, string | undefined][] }> {
   const seen: [string, string | undefined][] = [];
-  const server = http.createServer((request, response) => {
+  const front = await forwardingFront(target, (request) => {
     const token = request.headers['x-aws-ec2-metadata-token'];
     seen.push([`${request.method} ${request.url}`, Array.isArray(token) ? token[0] : token]);
-    const forward = http.request(
-      { host: upstream.hostname, port: upstream.port, path: request.url, method: request.method, headers: request.headers },
-      (answer) => {
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(response);
-      },
-    );
-    forward.on('error', () => response.destroy());
-    request.pipe(forward);
+    return request.headers;
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    seen,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...front, seen };
 }
 
 test('IMDSv2: a token offered by PUT /latest/api/token is sent with every EC2 request', async () => {

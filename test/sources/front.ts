@@ -1,4 +1,4 @@
-// Test helper: a stand-in for the Neutron metadata agent that signs requests and forwards them to the emulator.
+// Test helper: fronts that forward to the emulator (the Neutron metadata agent signing requests, a recorder), and a closed port.
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,19 +11,15 @@ export interface Front {
   close(): Promise<void>;
 }
 
-/** Adds X-Instance-ID, X-Tenant-ID, X-Forwarded-For and the hex HMAC-SHA256 signature of the instance id made with `secret`. */
-export async function signingFront(target: string, secret: string): Promise<Front> {
+/**
+ * A pass-through front on loopback that forwards every request to `target` with the headers
+ * `headersFor` returns (e.g. a proxy's signed headers, or the request's own while recording it).
+ */
+export async function forwardingFront(target: string, headersFor: (request: http.IncomingMessage) => http.OutgoingHttpHeaders): Promise<Front> {
   const upstream = new URL(target);
   const server = http.createServer((request, response) => {
-    const headers = {
-      ...request.headers,
-      'x-instance-id': PROXY_INSTANCE_ID,
-      'x-tenant-id': PROXY_TENANT_ID,
-      'x-instance-id-signature': createHmac('sha256', secret).update(PROXY_INSTANCE_ID).digest('hex'),
-      'x-forwarded-for': '192.168.0.233',
-    };
     const forward = http.request(
-      { host: upstream.hostname, port: upstream.port, path: request.url, method: request.method, headers },
+      { host: upstream.hostname, port: upstream.port, path: request.url, method: request.method, headers: headersFor(request) },
       (answer) => {
         response.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(response);
@@ -42,6 +38,17 @@ export async function signingFront(target: string, secret: string): Promise<Fron
         server.close(() => resolve());
       }),
   };
+}
+
+/** Adds X-Instance-ID, X-Tenant-ID, X-Forwarded-For and the hex HMAC-SHA256 signature of the instance id made with `secret`. */
+export function signingFront(target: string, secret: string): Promise<Front> {
+  return forwardingFront(target, (request) => ({
+    ...request.headers,
+    'x-instance-id': PROXY_INSTANCE_ID,
+    'x-tenant-id': PROXY_TENANT_ID,
+    'x-instance-id-signature': createHmac('sha256', secret).update(PROXY_INSTANCE_ID).digest('hex'),
+    'x-forwarded-for': '192.168.0.233',
+  }));
 }
 
 /** A loopback port nothing listens on: bind, read the port, close. */
