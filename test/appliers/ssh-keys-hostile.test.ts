@@ -4,11 +4,9 @@ import { linkSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { BLOCK_BEGIN, BLOCK_END } from '../../src/appliers/key-block.js';
-import { applyPlanned, planAppliers, type ApplierRun } from '../../src/appliers/runner.js';
-import { sshKeysApplier } from '../../src/appliers/ssh-keys.js';
-import type { PublicKey } from '../../src/core/instance.js';
 import { KEYS } from './keys.js';
-import { PASSWD, doc, makeRoot, removeRoots, snapshot } from './root.js';
+import { keys, run } from './ssh-keys-run.js';
+import { PASSWD, makeRoot, removeRoots, snapshot } from './root.js';
 
 after(removeRoots);
 
@@ -16,16 +14,6 @@ function imageRoot(passwd = PASSWD): string {
   const root = makeRoot({ 'etc/passwd': passwd, 'etc/shadow': 'root:$6$secret:19000:0:99999:7:::\n' });
   for (const home of ['home/alice', 'home/bob', 'root']) mkdirSync(join(root, home), { recursive: true });
   return root;
-}
-
-function keys(...lines: string[]): PublicKey[] {
-  return lines.map((data, index) => ({ name: `key${index}`, type: 'ssh', data }));
-}
-
-async function run(root: string, publicKeys: PublicKey[], user?: string): Promise<ApplierRun> {
-  const [result] = await planAppliers([sshKeysApplier()], doc({ public_keys: publicKeys }), { root, live: false, dryRun: false, user }, {});
-  await applyPlanned([result!]);
-  return result!;
 }
 
 const file = (root: string, home = 'home/alice'): string => join(root, home, '.ssh/authorized_keys');

@@ -4,10 +4,9 @@ import { chmodSync, lchownSync, mkdirSync, readFileSync, statSync, symlinkSync }
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { BLOCK_BEGIN, BLOCK_END } from '../../src/appliers/key-block.js';
-import { applyPlanned, planAppliers, type ApplierRun } from '../../src/appliers/runner.js';
 import { resolveKeyUser, sshKeysApplier } from '../../src/appliers/ssh-keys.js';
-import type { PublicKey } from '../../src/core/instance.js';
 import { KEYS } from './keys.js';
+import { keys, run } from './ssh-keys-run.js';
 import { PASSWD, context, doc, makeRoot, removeRoots, snapshot } from './root.js';
 
 after(removeRoots);
@@ -18,16 +17,6 @@ function imageRoot(files: Record<string, string> = {}): string {
   const root = makeRoot({ 'etc/passwd': PASSWD, ...files });
   for (const home of ['home/alice', 'home/bob', 'root']) mkdirSync(join(root, home), { recursive: true });
   return root;
-}
-
-function keys(...lines: string[]): PublicKey[] {
-  return lines.map((data, index) => ({ name: `key${index}`, type: 'ssh', data }));
-}
-
-async function run(root: string, publicKeys: PublicKey[], user?: string): Promise<ApplierRun> {
-  const [result] = await planAppliers([sshKeysApplier()], doc({ public_keys: publicKeys }), { root, live: false, dryRun: false, user }, {});
-  await applyPlanned([result!]);
-  return result!;
 }
 
 const authorized = (root: string, home = 'home/alice'): string => readFileSync(join(root, home, '.ssh/authorized_keys'), 'utf8');
