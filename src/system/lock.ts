@@ -1,5 +1,5 @@
 // An exclusive lock file so two runs never interleave; stale locks (dead process, earlier boot) are taken over.
-import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { MdctlError, quote } from '../core/errors.js';
 import { processAlive } from './process.js';
 
@@ -31,12 +31,15 @@ async function holder(path: string): Promise<{ pid: number; boot: string; conten
   return Number.isSafeInteger(pid) && pid > 0 && boot !== undefined ? { pid, boot, content } : { pid: 0, boot: '', content };
 }
 
+let attempt = 0;
+
 /**
  * Creates the lock with its content in one step (a written temp file hard-linked into place), so
  * nobody ever reads a half-written lock and takes it for stale. Resolves false when it exists.
  */
 async function create(path: string, content: string): Promise<boolean> {
-  const temp = `${path}.new-${process.pid}`;
+  attempt += 1;
+  const temp = `${path}.new-${process.pid}-${attempt}`;
   try {
     await writeFile(temp, content, { mode: 0o644 });
     await link(temp, path);
@@ -49,19 +52,30 @@ async function create(path: string, content: string): Promise<boolean> {
   }
 }
 
+function isStale(other: { pid: number; boot: string }, boot: string): boolean {
+  return other.boot !== boot || !processAlive(other.pid);
+}
+
 /**
- * Removes a lock judged stale. Two runs may judge the same lock stale at once: the one whose
- * rename takes a different lock (the other's fresh one) puts it back.
+ * Removes a lock judged stale. Only the holder of the break lock (`<path>.break`) may remove
+ * it, and it rereads the lock first: runs that judge the same lock stale at once never remove
+ * the fresh lock one of them has taken meanwhile. A break lock left by a dead run is removed.
+ * Resolves false when a live run holds the break lock: it is taking the lock, so wait.
  */
-async function takeOver(path: string, stale: string): Promise<void> {
-  const aside = `${path}.stale-${process.pid}`;
-  try {
-    await rename(path, aside);
-  } catch {
-    return;
+async function takeOver(path: string, stale: string, content: string, boot: string): Promise<boolean> {
+  const breaker = `${path}.break`;
+  if (!(await create(breaker, content))) {
+    const other = await holder(breaker);
+    if (other === null || !isStale(other, boot)) return false;
+    await unlink(breaker).catch(() => undefined);
+    return true;
   }
-  if ((await readFile(aside, 'utf8').catch(() => stale)) !== stale) await link(aside, path).catch(() => undefined);
-  await unlink(aside).catch(() => undefined);
+  try {
+    if ((await readFile(path, 'utf8').catch(() => null)) === stale) await unlink(path).catch(() => undefined);
+    return true;
+  } finally {
+    await unlink(breaker).catch(() => undefined);
+  }
 }
 
 /** Takes the lock at `path` (its directory must exist); resolves to the release function. */
@@ -78,10 +92,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<R
       };
     }
     const other = await holder(path);
-    if (other !== null && (other.boot !== boot || !processAlive(other.pid))) {
-      await takeOver(path, other.content);
-      continue;
-    }
+    if (other !== null && isStale(other, boot) && (await takeOver(path, other.content, content, boot))) continue;
     if (now() >= giveUpAt) {
       throw new MdctlError('ERR_LOCKED', `cannot lock ${quote(path)}: another mdctl (pid ${other?.pid ?? '?'}) is running`, {
         hint: 'wait for it to finish; nothing was changed',

@@ -1,8 +1,10 @@
 // The run lock: exclusive while held, waits then gives up with ERR_LOCKED, takes over stale locks.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { acquireLock } from '../../src/system/lock.js';
 import { makeRoot, removeRoots } from '../appliers/root.js';
 
@@ -54,6 +56,20 @@ test('locks of a dead process, of an earlier boot, or unreadable are stale and t
   }
 });
 
+test('a break lock left by a run that died while taking over is removed; one held by a live run is waited for', async () => {
+  const dir = makeRoot();
+  const path = join(dir, 'lock');
+  writeFileSync(path, '2147483646 boot-a\n');
+  writeFileSync(`${path}.break`, '2147483645 boot-a\n');
+  const release = await acquireLock(path, { waitMs: 0, ...instant });
+  await release();
+  assert.deepEqual(readdirSync(dir), []);
+  writeFileSync(path, '2147483646 boot-a\n');
+  writeFileSync(`${path}.break`, `${process.pid} boot-a\n`);
+  await assert.rejects(acquireLock(path, { waitMs: 0, ...instant }), { code: 'ERR_LOCKED' });
+  assert.equal(readFileSync(path, 'utf8'), '2147483646 boot-a\n');
+});
+
 test('runs that find the same stale lock at once: exactly one takes it, the others see it held', async () => {
   const path = join(makeRoot(), 'lock');
   writeFileSync(path, '2147483646 boot-a\n');
@@ -64,4 +80,38 @@ test('runs that find the same stale lock at once: exactly one takes it, the othe
   assert.equal(readFileSync(path, 'utf8'), `${process.pid} boot-a\n`);
   await (won[0] as PromiseFulfilledResult<() => Promise<void>>).value();
   assert.deepEqual(readdirSync(dirname(path)), []);
+});
+
+// Each child takes the lock, appends "in" and "out" around a short hold, and releases it.
+const child = `
+import { appendFileSync } from 'node:fs';
+const { acquireLock } = await import(process.argv[1]);
+const [path, log] = process.argv.slice(2);
+const release = await acquireLock(path, { waitMs: 30_000, pollMs: 5 });
+appendFileSync(log, 'in ' + process.pid + '\\n');
+await new Promise((resolve) => setTimeout(resolve, 10));
+appendFileSync(log, 'out ' + process.pid + '\\n');
+await release();
+`;
+
+test('separate processes racing on a stale lock hold it one at a time, and all get it', async () => {
+  const dir = makeRoot();
+  const path = join(dir, 'lock');
+  const log = join(dir, 'log');
+  writeFileSync(path, '2147483646 boot-of-a-dead-run\n');
+  const module = fileURLToPath(new URL('../../src/system/lock.js', import.meta.url));
+  const codes = await Promise.all(
+    Array.from({ length: 8 }, () => {
+      const proc = spawn(process.execPath, ['--input-type=module', '-e', child, module, path, log], { stdio: 'inherit' });
+      return new Promise<number | null>((resolve) => proc.on('exit', resolve));
+    }),
+  );
+  assert.deepEqual(codes, Array(8).fill(0));
+  const lines = readFileSync(log, 'utf8').trim().split('\n');
+  assert.equal(lines.length, 16);
+  for (let i = 0; i < lines.length; i += 2) {
+    const pid = lines[i]?.split(' ')[1];
+    assert.deepEqual([lines[i], lines[i + 1]], [`in ${pid}`, `out ${pid}`], 'a second process entered while the lock was held');
+  }
+  assert.deepEqual(readdirSync(dir).sort(), ['log']);
 });
