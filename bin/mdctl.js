@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// mdctl launcher: hands the command line to the compiled CLI entry.
-import '../dist/cli/main.js';
+// mdctl launcher: runs the single-file build (dist/mdctl.mjs, made by `npm run build`), as installed images do.
+import '../dist/mdctl.mjs';

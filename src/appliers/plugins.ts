@@ -2,6 +2,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MdctlError, quote } from '../core/errors.js';
+import { importModule } from '../system/import-module.js';
 import type { Applier } from './types.js';
 
 export interface PluginFailure {
@@ -35,7 +36,7 @@ function importWithin(specifier: string, ms: number): Promise<{ default?: unknow
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`import did not finish within ${ms / 1000} s`)), ms);
   });
-  return Promise.race([import(specifier) as Promise<{ default?: unknown }>, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([importModule(specifier) as Promise<{ default?: unknown }>, timeout]).finally(() => clearTimeout(timer));
 }
 
 function describeThrown(error: unknown): string {

@@ -1,6 +1,9 @@
-// The hot path of `mdctl get`: parses a plain command line from the same option table without loading commander.
+// The hot path of `mdctl get`: a plain command line, parsed from the same option table without commander, answered from a good cache.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { readCache } from '../cache/cache.js';
+import { answerFromCache } from './cached-answer.js';
 import type { GlobalOptions } from './context.js';
+import { lookup, namesUserDataParts, parseKey } from './keypath.js';
 import { COMMANDS, GLOBAL_OPTIONS, optionKey, type CommandSpec, type OptionSpec } from './spec.js';
 
 /** Commands whose plain invocations skip commander: `get` runs in scripts, many times. */
@@ -69,4 +72,25 @@ function parseFor(command: CommandSpec, argv: readonly string[], env: NodeJS.Pro
     opts[key] = value;
   }
   return { name: command.name, args, opts: opts as GlobalOptions & Record<string, unknown> };
+}
+
+/**
+ * The text `mdctl get KEY` prints, when a plain command line asks for a string the cache holds
+ * and nothing needs saying besides it. Anything else is null: the full program runs the command
+ * from the start and owns every message, warning and error (so a failure here is only a null).
+ */
+export async function directAnswer(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<string | null> {
+  const direct = parseDirect(argv, env);
+  if (direct === null || direct.opts.refresh === true || direct.opts.json === true || direct.opts.yaml === true) return null;
+  const key = direct.args[0] ?? '';
+  const segments = parseKey(key);
+  if (namesUserDataParts(segments)) return null;
+  try {
+    const { answer } = answerFromCache(await readCache(direct.opts.cacheDir), key, segments);
+    if (answer === null || answer.withoutSensitive !== null) return null;
+    const found = lookup(answer.document, segments);
+    return found.found && typeof found.value === 'string' ? found.value : null;
+  } catch {
+    return null;
+  }
 }

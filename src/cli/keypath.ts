@@ -12,6 +12,11 @@ export function parseKey(key: string | undefined): string[] {
   return key === undefined || key === '' ? [] : key.split('.');
 }
 
+/** Whether the key names the computed parts view: "user-data.parts" (or "user_data.parts") and below. */
+export function namesUserDataParts(segments: readonly string[]): boolean {
+  return segments[0] !== undefined && fold(segments[0]) === 'user_data' && segments[1] === 'parts';
+}
+
 /** The key of `node` that `segment` names: the exact key first, else one equal up to "-"/"_". */
 function member(node: Record<string, unknown>, segment: string): string | undefined {
   if (Object.hasOwn(node, segment)) return segment;

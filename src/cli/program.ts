@@ -1,4 +1,4 @@
-// Builds the commander program from the option table; main.ts loads it only off the direct path.
+// Builds the commander program from the option table; full.ts loads it, off the direct path.
 import type { Command, Option } from 'commander';
 import { MdctlError, quote } from '../core/errors.js';
 import type { CommandContext, GlobalOptions } from './context.js';

@@ -1,11 +1,6 @@
 // `mdctl get user-data.parts`: the detected user-data parts, a computed view looked up like a key (the parser loads only when asked).
 import type { Instance } from '../core/instance.js';
-import { lookup, type Lookup } from './keypath.js';
-
-/** Whether the key names the parts view: "user-data.parts" (or "user_data.parts") and below. */
-export function namesUserDataParts(segments: readonly string[]): boolean {
-  return segments[0]?.replace(/-/g, '_') === 'user_data' && segments[1] === 'parts';
-}
+import { lookup, namesUserDataParts, type Lookup } from './keypath.js';
 
 /** The view's answer for the key, or null when the key is not the view's (then the document answers). */
 export async function lookupUserDataView(doc: Instance, segments: string[]): Promise<Lookup | null> {

@@ -76,11 +76,43 @@ describe('npm run bundle (dist/mdctl.mjs)', () => {
     assert.deepEqual(Object.keys(analysis.metafile.inputs), ['mdctl.mjs']);
   });
 
-  it('carries every command module main.ts loads lazily', async () => {
+  it('carries every command module full.ts loads lazily, in the full program at its end', async () => {
     const text = await readFile(bundle, 'utf8');
+    const marker = text.lastIndexOf('\n/* mdctl full program:\n');
+    assert.ok(marker > 0 && text.endsWith('*/\n'));
+    const [direct, full] = [text.slice(0, marker), text.slice(marker)];
     const modules = (await readdir(join(REPO, 'dist', 'cli', 'commands'))).filter((name) => name.endsWith('.js'));
     assert.ok(modules.length > 0);
-    for (const name of modules) assert.ok(text.includes(`"./commands/${name}": () =>`), name);
+    for (const name of modules) assert.ok(full.includes(`"./commands/${name}":()=>`), name);
+    // The direct path before it is mdctl's own modules and Node built-ins only: no package, no command.
+    const sources = [...direct.matchAll(/^\/\/ (\S+)$/gm)].map((match) => match[1] ?? '');
+    assert.ok(sources.includes('dist/cli/direct.js') && sources.includes('dist/cache/cache.js'), sources.join(' '));
+    assert.deepEqual(
+      sources.filter((source) => !/^(dist\/(cli|cache|core|model|system)\/[a-z-]+\.js|builtin:node:[a-z/_]+)$/.test(source) || /\/(full|program|output|fetcher)\.js$/.test(source)),
+      [],
+    );
+  });
+
+  it('keeps a V8 code cache beside itself, made by the first run and grown by the first run of each command', async () => {
+    const cache = `${bundle}.v8cache`;
+    await rm(cache, { force: true });
+    const header = async () => (await readFile(cache)).subarray(0, 200).toString('latin1').split('\n')[0] ?? '';
+    assert.equal((await runBundle(['--version'])).status, 0);
+    assert.match(await header(), /^mdctl-v8-code-cache [0-9a-f]{16}\/__scriptUrl\/__importModule node-v\d+\.\d+\.\d+ \w+ parts=$/);
+    assert.equal((await runBundle(['completion', 'bash'])).status, 0);
+    assert.match(await header(), / parts=completion$/);
+    const before = await readFile(cache);
+    assert.equal((await runBundle(['completion', 'bash'])).status, 0);
+    assert.deepEqual(await readFile(cache), before, 'a run that adds nothing leaves the cache alone');
+    // A cache of another build (or a broken one) is never used: the run compiles and writes a good one.
+    await writeFile(cache, `mdctl-v8-code-cache 0000000000000000/__scriptUrl/__importModule node-${process.version} ${process.arch} parts=completion\ngarbage`);
+    assert.equal((await runBundle(['completion', 'bash'])).status, 0);
+    assert.match(await header(), /^mdctl-v8-code-cache (?!0{16})[0-9a-f]{16}\/.* parts=completion$/);
+    await writeFile(cache, (await readFile(cache)).subarray(0, 300));
+    const truncated = await runBundle(['completion', 'bash']);
+    assert.equal(truncated.status, 0, truncated.stderr);
+    assert.ok((await readFile(cache)).length > 300);
+    assert.deepEqual((await readdir(alone)).sort(), ['mdctl.mjs', 'mdctl.mjs.v8cache']);
   });
 
   it('prints the version and the help on plain node with no node_modules', async () => {

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { CACHE_FILE, SENSITIVE_FILE, writeCache } from '../../src/cache/cache.js';
 import type { Instance } from '../../src/core/instance.js';
 import { normalize } from '../../src/model/normalize.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { MULTI_FILE, runCli, type CliResult } from '../helpers/cli.js';
 import { openstackRaw } from '../model/normalize-fixtures.js';
 
 const AT = new Date('2025-05-01T12:00:00.000Z');
@@ -141,7 +141,7 @@ describe('mdctl get as a user who cannot read the sensitive file', () => {
 });
 
 describe('mdctl get loads no fetch code on a warm cache', () => {
-  /** Runs get with a module hook that records the URL of every module loaded. */
+  /** Runs get from the multi-file build with a module hook that records the URL of every module loaded. */
   async function loaded(args: string[]): Promise<{ result: CliResult; urls: string[] }> {
     const trace = join(base, `trace-${args.join('-')}.txt`);
     const hooks = join(base, 'hooks.mjs');
@@ -158,16 +158,25 @@ export async function resolve(specifier, context, next) {
     );
     await writeFile(preload, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
     await writeFile(trace, '');
-    const result = await get(args, { env: { NODE_OPTIONS: `--import=${pathToFileURL(preload).href}` } });
+    const result = await get(args, { entry: MULTI_FILE, env: { NODE_OPTIONS: `--import=${pathToFileURL(preload).href}` } });
     return { result, urls: (await readFile(trace, 'utf8')).split('\n').filter((line) => line !== '') };
   }
 
-  const heavy = ['/node_modules/got/', '/node_modules/ora/', '/node_modules/chalk/', '/node_modules/js-yaml/', '/dist/net/', '/dist/sources/', '/dist/cli/fetcher.js'];
+  const heavy = [
+    '/node_modules/',
+    '/dist/net/',
+    '/dist/sources/',
+    '/dist/cli/fetcher.js',
+    '/dist/cli/full.js',
+    '/dist/cli/program.js',
+    '/dist/cli/output.js',
+    '/dist/cli/commands/',
+  ];
 
-  it('get hostname imports neither got nor ora (nor chalk, js-yaml, net, sources)', async () => {
+  it('get hostname imports none of got, ora, chalk, js-yaml, commander, the full program or the fetch code', async () => {
     const { result, urls } = await loaded(['hostname']);
     assert.equal(ok(result), 'dvr3-demo12.novalocal\n');
-    assert.ok(urls.some((url) => url.endsWith('/dist/cli/commands/get.js')), 'the hook saw the command module');
+    assert.ok(urls.some((url) => url.endsWith('/dist/cli/direct.js')), 'the hook saw the direct path');
     assert.ok(urls.some((url) => url.endsWith('/dist/cache/cache.js')), 'the hook saw the cache module');
     assert.deepEqual(urls.filter((url) => heavy.some((part) => url.includes(part))), []);
   });

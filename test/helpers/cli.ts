@@ -1,8 +1,10 @@
-// Runs the built CLI (bin/mdctl.js) as a real process and collects its status and output.
+// Runs the built CLI (bin/mdctl.js, or another entry) as a real process and collects its status and output.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../../bin/mdctl.js', import.meta.url));
+/** The multi-file build that the single file is made from: one module per source file. */
+export const MULTI_FILE = fileURLToPath(new URL('../../../dist/cli/main.js', import.meta.url));
 
 export interface CliResult {
   status: number | null;
@@ -18,10 +20,12 @@ export interface CliOptions {
   timeoutMs?: number;
   /** Prefix the command, e.g. ['ip', 'netns', 'exec', 'guest']. */
   wrap?: string[];
+  /** The script node runs (default BIN). */
+  entry?: string;
 }
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  const command = [...(options.wrap ?? []), process.execPath, BIN, ...args];
+  const command = [...(options.wrap ?? []), process.execPath, options.entry ?? BIN, ...args];
   const [file, ...rest] = command as [string, ...string[]];
   return new Promise((resolve, reject) => {
     const child = spawn(file, rest, {
