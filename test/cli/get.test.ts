@@ -1,5 +1,7 @@
 // `mdctl get` as a process on a cache written with the cache API: keys, output rules, errors, lazy imports.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { CACHE_FILE, SENSITIVE_FILE, writeCache } from '../../src/cache/cache.js';
 import type { Instance } from '../../src/core/instance.js';
 import { normalize } from '../../src/model/normalize.js';
-import { MULTI_FILE, runCli, type CliResult } from '../helpers/cli.js';
+import { BIN, MULTI_FILE, runCli, type CliResult } from '../helpers/cli.js';
 import { openstackRaw } from '../model/normalize-fixtures.js';
 
 const AT = new Date('2025-05-01T12:00:00.000Z');
@@ -186,5 +188,30 @@ export async function resolve(specifier, context, next) {
     assert.equal(ok(result), 'role: demo\nowner: platform-team\n');
     assert.ok(urls.some((url) => url.includes('/node_modules/js-yaml/')));
     assert.ok(!urls.some((url) => url.includes('/node_modules/got/')));
+  });
+});
+
+describe('mdctl get when stdout cannot take the answer', () => {
+  /** Runs get hostname with stdout on `target`; resolves the exit status and stderr. */
+  function withStdout(target: 'full' | 'closed'): Promise<{ status: number | null; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const stdout = target === 'full' ? openSync('/dev/full', 'w') : 'pipe';
+      const child = spawn(process.execPath, [BIN, '--cache-dir', dir, 'get', 'hostname'], { stdio: ['ignore', stdout, 'pipe'] });
+      if (typeof stdout === 'number') closeSync(stdout);
+      // The reader goes away before mdctl writes: the write meets a closed pipe.
+      child.stdout?.destroy();
+      let stderr = '';
+      child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      child.on('error', reject);
+      child.on('close', (status) => resolve({ status, stderr }));
+    });
+  }
+
+  it('a full device is one line naming the cause, exit 1', async () => {
+    assert.deepEqual(await withStdout('full'), { status: 1, stderr: 'mdctl: cannot write to stdout: ENOSPC\n' });
+  });
+
+  it('a reader that has gone is no error (as `mdctl get hostname | head -0`)', async () => {
+    assert.deepEqual(await withStdout('closed'), { status: 0, stderr: '' });
   });
 });
