@@ -28,12 +28,21 @@ const lazyBuiltins = {
   },
 };
 
-// What got runs at import and mdctl never uses, left out of the build: http2-wrapper (it loads
-// node:http2; got reaches it only with `http2: true`, which mdctl never sets) and the two
-// Intl.ListFormat objects @sindresorhus/is makes up front for its assertion messages (creating
-// the first one loads ICU data, ~20 ms), made when a message needs them instead.
-const trimGot = {
-  name: 'trim-got',
+/** Rewrites `pattern` in a dependency's file; the build fails when the file no longer has exactly `count` of it. */
+function patchFile(path, pattern, count, replace) {
+  const text = readFileSync(path, 'utf8');
+  if ((text.match(pattern) ?? []).length !== count) throw new Error(`bundle: ${path} changed; update the trim-dependencies plugin`);
+  return { contents: text.replace(pattern, replace), loader: 'js' };
+}
+
+// What the dependencies run at import and mdctl never uses, left out or deferred:
+// - http2-wrapper (it loads node:http2): got reaches it only with `http2: true`, never set by mdctl;
+// - the two Intl.ListFormat objects @sindresorhus/is (got's) makes up front for its assertion
+//   messages: creating the first one loads ICU data (~20 ms); made when a message needs them;
+// - node:child_process, which commander loads up front (~8 ms) for executable subcommands, which
+//   mdctl does not have: loaded if commander ever spawns one.
+const trimDependencies = {
+  name: 'trim-dependencies',
   setup(b) {
     b.onResolve({ filter: /^http2-wrapper$/ }, () => ({ path: 'http2-wrapper', namespace: 'no-http2' }));
     b.onLoad({ filter: /.*/, namespace: 'no-http2' }, () => ({
@@ -43,13 +52,12 @@ const trimGot = {
       ].join('\n'),
       loader: 'js',
     }));
-    b.onLoad({ filter: /[\\/]@sindresorhus[\\/]is[\\/]distribution[\\/]index\.js$/ }, (args) => {
-      const eager = /const (andFormatter|orFormatter) = new Intl\.ListFormat\(([^()]*)\);/g;
-      const text = readFileSync(args.path, 'utf8');
-      const lazy = text.replace(eager, (_, name, options) => `const ${name} = { format: (list) => new Intl.ListFormat(${options}).format(list) };`);
-      if ((text.match(eager) ?? []).length !== 2) throw new Error(`bundle: ${args.path} changed; update the trim-got plugin`);
-      return { contents: lazy, loader: 'js' };
-    });
+    b.onLoad({ filter: /[\\/]@sindresorhus[\\/]is[\\/]distribution[\\/]index\.js$/ }, (args) =>
+      patchFile(args.path, /const (andFormatter|orFormatter) = new Intl\.ListFormat\(([^()]*)\);/g, 2, (_, name, options) => `const ${name} = { format: (list) => new Intl.ListFormat(${options}).format(list) };`),
+    );
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) =>
+      patchFile(args.path, /^const childProcess = require\('node:child_process'\);$/m, 1, "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };"),
+    );
   },
 };
 
@@ -62,7 +70,7 @@ const full = await build({
   minifyWhitespace: true,
   plugins: [
     lazyBuiltins,
-    trimGot,
+    trimDependencies,
     {
       // import() inside the script would fail once it runs from the code cache (Node 20): the
       // file's own import() comes in as __importModule instead (see embedded.js).
