@@ -1,5 +1,5 @@
 // Compiles and runs a CommonJS script with V8's code cache kept in a file beside it, so a run skips compiling what earlier runs compiled.
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
@@ -37,12 +37,23 @@ function identity(key: string, names: readonly string[]): string {
   return `${MAGIC} ${key}/${names.join('/')} node-${process.version} ${process.arch}`;
 }
 
+/**
+ * The cache, when it is a regular file (not through a link) that only its owner can change, and
+ * that owner is this user or root: a code cache is code, and mdctl often runs as root, so a file
+ * someone else could have put there (the bundle in /tmp, say) is never run.
+ */
 function readCache(path: string, expected: string): CacheFile | undefined {
   let bytes: Buffer;
+  let fd: number | undefined;
   try {
-    bytes = readFileSync(path);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const stats = fstatSync(fd);
+    if (!stats.isFile() || (stats.uid !== process.geteuid?.() && stats.uid !== 0) || (stats.mode & 0o022) !== 0) return undefined;
+    bytes = readFileSync(fd);
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   const end = bytes.indexOf(10);
   const [id, parts = ''] = bytes.subarray(0, Math.max(end, 0)).toString('latin1').split(' parts=');

@@ -1,6 +1,6 @@
 // The single-file build: runs from an empty directory with no node_modules, has every command, and fetches from the emulator.
 import { execFile, spawn } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -112,6 +112,13 @@ describe('npm run bundle (dist/mdctl.mjs)', () => {
     const truncated = await runBundle(['completion', 'bash']);
     assert.equal(truncated.status, 0, truncated.stderr);
     assert.ok((await readFile(cache)).length > 300);
+    // A cache someone else owns, or anyone may write, is code that is not ours: it is never run, and the run writes its own.
+    await chown(cache, 65534, 65534);
+    assert.equal((await runBundle(['completion', 'bash'])).status, 0);
+    assert.equal((await stat(cache)).uid, process.geteuid?.());
+    await chmod(cache, 0o666);
+    assert.equal((await runBundle(['completion', 'bash'])).status, 0);
+    assert.equal((await stat(cache)).mode & 0o777, 0o644);
     assert.deepEqual((await readdir(alone)).sort(), ['mdctl.mjs', 'mdctl.mjs.v8cache']);
   });
 
