@@ -1,6 +1,7 @@
 // The metadata HTTP client: got (loaded lazily) over one keep-alive agent, no proxy, same-origin redirects only, capped bodies, retries inside the deadline.
 import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
+import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { MdctlError, isMdctlError, quote } from '../core/errors.js';
@@ -52,7 +53,9 @@ function createAgents(parsed: ParsedBase, base: string): Agents {
     if (parsed.zone !== null) {
       throw new MdctlError('ERR_USAGE', `endpoint ${quote(base)}: https with an IPv6 zone is not supported`);
     }
-    return { https: new https.Agent(options) };
+    // node:https (and with it tls and crypto, ~5 ms) is loaded only for an https endpoint.
+    const { Agent } = createRequire(import.meta.url)('node:https') as typeof https;
+    return { https: new Agent(options) };
   }
   return { http: parsed.zone === null ? new http.Agent(options) : new ZonedAgent(parsed.connectHost, options) };
 }
@@ -81,6 +84,38 @@ const CAUSES: Record<string, string> = {
   EPIPE: 'connection closed',
   ERR_STREAM_PREMATURE_CLOSE: 'connection closed before the body ended',
 };
+
+/**
+ * The codes of a TLS certificate the client refused (Node's X509 verification errors, and a
+ * name that does not match): trying again cannot change the answer.
+ */
+const CERTIFICATE_CODES = new Set([
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'HOSTNAME_MISMATCH',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_REVOKED',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+]);
+
+function isCertificateError(error: unknown): boolean {
+  return CERTIFICATE_CODES.has(errorCode(error) ?? '');
+}
 
 /** A short cause for a transport error, e.g. "connection refused (ECONNREFUSED)". */
 function describe(error: unknown): string {
@@ -155,6 +190,12 @@ class Client implements MetadataClient {
     const error = result.outcome.error;
     if (isMdctlError(error)) throw error;
     if (this.closed) throw new MdctlError('ERR_UNREACHABLE', `${what}: aborted (client closed)`, { cause: error });
+    if (isCertificateError(error)) {
+      throw new MdctlError('ERR_REJECTED', `${what}: the TLS certificate of ${quote(this.shownOrigin)} was refused: ${describe(error)}`, {
+        cause: error,
+        hint: "a CA that is not the system's can be added with NODE_EXTRA_CA_CERTS",
+      });
+    }
     const code = errorCode(error) === 'ETIMEDOUT' ? 'ERR_TIMEOUT' : 'ERR_UNREACHABLE';
     throw new MdctlError(code, `${what}: ${describe(error)} after ${plural(result.tries)}`, { cause: error });
   }
@@ -169,7 +210,7 @@ class Client implements MetadataClient {
 
   private classify(outcome: Outcome<HttpResponse>): Verdict {
     if (this.closed) return { retry: false };
-    if (!outcome.ok) return { retry: !isMdctlError(outcome.error) };
+    if (!outcome.ok) return { retry: !isMdctlError(outcome.error) && !isCertificateError(outcome.error) };
     const { status, headers } = outcome.value;
     if (status < 500 && status !== 408 && status !== 429) return { retry: false };
     if (status !== 429 && status !== 503) return { retry: true };
