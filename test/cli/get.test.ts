@@ -191,12 +191,12 @@ export async function resolve(specifier, context, next) {
   });
 });
 
-describe('mdctl get when stdout cannot take the answer', () => {
-  /** Runs get hostname with stdout on `target`; resolves the exit status and stderr. */
-  function withStdout(target: 'full' | 'closed'): Promise<{ status: number | null; stderr: string }> {
+describe('mdctl when stdout cannot take the answer', () => {
+  /** Runs mdctl with stdout on `target`; resolves the exit status and stderr. */
+  function withStdout(target: 'full' | 'closed', args: string[]): Promise<{ status: number | null; stderr: string }> {
     return new Promise((resolve, reject) => {
       const stdout = target === 'full' ? openSync('/dev/full', 'w') : 'pipe';
-      const child = spawn(process.execPath, [BIN, '--cache-dir', dir, 'get', 'hostname'], { stdio: ['ignore', stdout, 'pipe'] });
+      const child = spawn(process.execPath, [BIN, '--cache-dir', dir, ...args], { stdio: ['ignore', stdout, 'pipe'] });
       if (typeof stdout === 'number') closeSync(stdout);
       // The reader goes away before mdctl writes: the write meets a closed pipe.
       child.stdout?.destroy();
@@ -207,11 +207,14 @@ describe('mdctl get when stdout cannot take the answer', () => {
     });
   }
 
-  it('a full device is one line naming the cause, exit 1', async () => {
-    assert.deepEqual(await withStdout('full'), { status: 1, stderr: 'mdctl: cannot write to stdout: ENOSPC\n' });
-  });
+  // `get hostname` is answered by the single file's direct path; the others run the full program.
+  for (const args of [['get', 'hostname'], ['get', 'hostname', '--json'], ['get', 'public-keys', '--yaml'], ['completion', 'bash']]) {
+    it(`${args.join(' ')}: a full device is one line naming the cause, exit 1`, async () => {
+      assert.deepEqual(await withStdout('full', args), { status: 1, stderr: 'mdctl: cannot write to stdout: ENOSPC\n' });
+    });
 
-  it('a reader that has gone is no error (as `mdctl get hostname | head -0`)', async () => {
-    assert.deepEqual(await withStdout('closed'), { status: 0, stderr: '' });
-  });
+    it(`${args.join(' ')}: a reader that has gone is no error (as \`mdctl ${args.join(' ')} | head -c0\`)`, async () => {
+      assert.deepEqual(await withStdout('closed', args), { status: 0, stderr: '' });
+    });
+  }
 });
