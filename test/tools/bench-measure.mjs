@@ -63,29 +63,27 @@ export function summarise(values) {
 }
 
 /**
- * Runs argv once with NODE_V8_COVERAGE and returns the npm packages whose code ran: for the
- * multi-file build, every node_modules script that was loaded; for the single-file bundle, every
- * esbuild module initialiser (named after its node_modules path) that was called.
+ * Runs argv once with NODE_V8_COVERAGE and returns the npm packages whose code ran: every
+ * node_modules script that was loaded, and in a single-file build every esbuild module
+ * initialiser (named after its node_modules path) that was called.
  */
 export async function packagesThatRan(argv, env = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'mdctl-bench-cov-'));
   try {
     const result = await measure(argv, { env: { ...env, NODE_V8_COVERAGE: dir } });
     const packages = new Set();
-    let scripts = 0;
     for (const file of readdirSync(dir)) {
       const report = JSON.parse(readFileSync(join(dir, file), 'utf8'));
       for (const script of report.result) {
         const fromFile = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(script.url);
         if (fromFile !== null) packages.add(fromFile[1]);
-        if (/\/(dist|node_modules)\//.test(script.url)) scripts += 1;
         for (const fn of script.functions) {
           const bundled = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(fn.functionName);
           if (bundled !== null && fn.ranges[0].count > 0) packages.add(bundled[1]);
         }
       }
     }
-    return { status: result.status, stderr: result.stderr, packages: [...packages].sort(), scripts };
+    return { status: result.status, stderr: result.stderr, packages: [...packages].sort() };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
