@@ -16,7 +16,7 @@ import { URL, fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const outfile = resolve(process.argv[2] ?? `${root}dist/mdctl.mjs`);
 
-const common = { bundle: true, write: false, platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning' };
+const common = { absWorkingDir: root, bundle: true, write: false, platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning' };
 
 // Node built-ins become require() calls inside the module that uses them, so a module loaded
 // lazily (got: http, https, tls, zlib...) loads its built-ins lazily too, not at startup.
@@ -136,9 +136,8 @@ function licenseNotice(metafile) {
     const text = readFileSync(join(dir, file), 'utf8').trim();
     byText.set(text, [...(byText.get(text) ?? []), `${name} ${version}`]);
   }
-  const sections = [...byText].map(([text, packages]) => `${packages.join(', ')}:\n\n${text}`);
-  const notice = `\n/* The npm packages built into this file, and their licenses.\n\n${sections.join('\n\n----\n\n')}\n*/\n`;
-  return notice.slice(0, 3) + notice.slice(3, -4).replaceAll('*/', '* /') + notice.slice(-4);
+  const sections = [...byText].map(([text, packages]) => `${packages.join(', ')}:\n\n${text}`).join('\n\n----\n\n');
+  return `\n/* The npm packages built into this file, and their licenses.\n\n${sections.replaceAll('*/', '* /')}\n*/\n`;
 }
 
 const result = await build({
