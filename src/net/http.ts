@@ -171,9 +171,13 @@ class Client implements MetadataClient {
     };
     const retrying = options.retry !== false;
     const { deadline } = this.options;
+    const failures: unknown[] = [];
     const result = await retry((tryNumber) => this.follow(attempt, tryNumber), {
       deadline,
-      classify: (outcome) => (retrying ? this.classify(outcome) : { retry: false }),
+      classify: (outcome) => {
+        if (!outcome.ok) failures.push(outcome.error);
+        return retrying ? this.classify(outcome) : { retry: false };
+      },
       sleep: (ms) => this.sleep(ms),
       random: this.options.random,
     });
@@ -196,8 +200,12 @@ class Client implements MetadataClient {
         hint: "a CA that is not the system's can be added with NODE_EXTRA_CA_CERTS",
       });
     }
-    const code = errorCode(error) === 'ETIMEDOUT' ? 'ERR_TIMEOUT' : 'ERR_UNREACHABLE';
-    throw new MdctlError(code, `${what}: ${describe(error)} after ${plural(result.tries)}`, { cause: error });
+    // A last try the deadline cut short says less than the failure that kept mdctl trying.
+    const cutShort = errorCode(error) === 'ETIMEDOUT' && deadline.expired;
+    const reported = (cutShort ? failures.findLast((failure) => errorCode(failure) !== 'ETIMEDOUT') : undefined) ?? error;
+    const code = errorCode(reported) === 'ETIMEDOUT' ? 'ERR_TIMEOUT' : 'ERR_UNREACHABLE';
+    const last = reported === error ? '' : ', the last cut short by the deadline';
+    throw new MdctlError(code, `${what}: ${describe(reported)} after ${plural(result.tries)}${last}`, { cause: error });
   }
 
   close(): void {

@@ -307,6 +307,30 @@ describe('transport', () => {
     );
   });
 
+  test('resets, then a last try the deadline cuts short: the resets are the cause reported', async () => {
+    const sockets: net.Socket[] = [];
+    let connections = 0;
+    // Two connections reset at once; the third is accepted and never answered.
+    const flaky = net.createServer((socket) => {
+      connections += 1;
+      if (connections <= 2) socket.resetAndDestroy();
+      else sockets.push(socket);
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    const port = (flaky.address() as AddressInfo).port;
+    try {
+      const c = client(`http://127.0.0.1:${port}`, { deadline: new Deadline(1500), attemptTimeoutMs: 5000, sleep: undefined });
+      await assert.rejects(
+        c.request('/openstack'),
+        isError('ERR_UNREACHABLE', /^GET \/openstack: connection reset \(ECONNRESET\) after 3 tries, the last cut short by the deadline$/),
+      );
+      assert.equal(connections, 3);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => flaky.close(() => resolve()));
+    }
+  });
+
   test('an expired deadline fails at once with ERR_TIMEOUT', async () => {
     const server = await serve((_req, res) => res.end());
     await assert.rejects(client(server.base, { deadline: new Deadline(0) }).request('/x'), isError('ERR_TIMEOUT', 'GET /x'));
