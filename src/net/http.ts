@@ -113,8 +113,30 @@ const CERTIFICATE_CODES = new Set([
   'CERT_REJECTED',
 ]);
 
-function isCertificateError(error: unknown): boolean {
-  return CERTIFICATE_CODES.has(errorCode(error) ?? '');
+/** Parse errors of a response that ended early: a cut connection, which a new try may not meet. */
+const TRUNCATED_CODES = new Set(['HPE_INVALID_EOF_STATE', 'HPE_CLOSED_CONNECTION']);
+
+interface Refusal {
+  code: 'ERR_REJECTED' | 'ERR_BAD_CONTENT';
+  why: string;
+  hint?: string;
+}
+
+/**
+ * A transport error that says the other side will never answer acceptably, so that trying again
+ * cannot help: a TLS certificate the client refused, or an answer that is not HTTP at all.
+ */
+function refusalOf(error: unknown, origin: string): Refusal | undefined {
+  const code = errorCode(error) ?? '';
+  if (CERTIFICATE_CODES.has(code)) {
+    return {
+      code: 'ERR_REJECTED',
+      why: `the TLS certificate of ${quote(origin)} was refused: ${describe(error)}`,
+      hint: "a CA that is not the system's can be added with NODE_EXTRA_CA_CERTS",
+    };
+  }
+  if (code.startsWith('HPE_') && !TRUNCATED_CODES.has(code)) return { code: 'ERR_BAD_CONTENT', why: `the answer is not valid HTTP: ${describe(error)}` };
+  return undefined;
 }
 
 /** A short cause for a transport error, e.g. "connection refused (ECONNREFUSED)". */
@@ -194,12 +216,8 @@ class Client implements MetadataClient {
     const error = result.outcome.error;
     if (isMdctlError(error)) throw error;
     if (this.closed) throw new MdctlError('ERR_UNREACHABLE', `${what}: aborted (client closed)`, { cause: error });
-    if (isCertificateError(error)) {
-      throw new MdctlError('ERR_REJECTED', `${what}: the TLS certificate of ${quote(this.shownOrigin)} was refused: ${describe(error)}`, {
-        cause: error,
-        hint: "a CA that is not the system's can be added with NODE_EXTRA_CA_CERTS",
-      });
-    }
+    const refusal = refusalOf(error, this.shownOrigin);
+    if (refusal !== undefined) throw new MdctlError(refusal.code, `${what}: ${refusal.why}`, { cause: error, hint: refusal.hint });
     // A last try the deadline cut short says less than the failure that kept mdctl trying.
     const cutShort = errorCode(error) === 'ETIMEDOUT' && deadline.expired;
     const reported = (cutShort ? failures.findLast((failure) => errorCode(failure) !== 'ETIMEDOUT') : undefined) ?? error;
@@ -218,7 +236,7 @@ class Client implements MetadataClient {
 
   private classify(outcome: Outcome<HttpResponse>): Verdict {
     if (this.closed) return { retry: false };
-    if (!outcome.ok) return { retry: !isMdctlError(outcome.error) && !isCertificateError(outcome.error) };
+    if (!outcome.ok) return { retry: !isMdctlError(outcome.error) && refusalOf(outcome.error, this.shownOrigin) === undefined };
     const { status, headers } = outcome.value;
     if (status < 500 && status !== 408 && status !== 429) return { retry: false };
     if (status !== 429 && status !== 503) return { retry: true };

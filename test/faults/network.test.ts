@@ -87,6 +87,20 @@ test('a blackhole (accepts, never answers) with --timeout 2: exit 4, timed out, 
   }
 });
 
+test('an answer that is not HTTP at all: exit 5 at once, one connection, naming the cause, nothing touched', async () => {
+  const sockets: Socket[] = [];
+  const { url } = await listen(
+    createServer((socket) => {
+      sockets.push(socket);
+      socket.once('data', () => socket.end('SSH-2.0-OpenSSH_9.6\r\n'));
+    }),
+  );
+  const started = Date.now();
+  await refused(await makeBox(), url, 30, 5, /GET \/openstack: the answer is not valid HTTP: .*\(HPE_[A-Z_]+\)$/m);
+  assert.ok(Date.now() - started < 10_000, 'not retried until the 30 s deadline');
+  assert.equal(sockets.length, 1);
+});
+
 test('a slow drip (1 byte/s) of meta_data.json: exit 4 at the deadline naming the file, nothing touched', async () => {
   const emulator = await emulatorWith([{ path: META, drip: 1 }]);
   try {

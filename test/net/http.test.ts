@@ -331,6 +331,25 @@ describe('transport', () => {
     }
   });
 
+  test('an answer that is not HTTP is ERR_BAD_CONTENT at once, never retried', async () => {
+    let connections = 0;
+    const garbage = net.createServer((socket) => {
+      connections += 1;
+      socket.once('data', () => socket.end('garbage garbage\r\n\r\n'));
+    });
+    await new Promise<void>((resolve) => garbage.listen(0, '127.0.0.1', resolve));
+    const port = (garbage.address() as AddressInfo).port;
+    try {
+      await assert.rejects(
+        client(`http://127.0.0.1:${port}`).request('/openstack'),
+        isError('ERR_BAD_CONTENT', /^GET \/openstack: the answer is not valid HTTP: .* \(HPE_INVALID_CONSTANT\)$/),
+      );
+      assert.equal(connections, 1);
+    } finally {
+      await new Promise<void>((resolve) => garbage.close(() => resolve()));
+    }
+  });
+
   test('an expired deadline fails at once with ERR_TIMEOUT', async () => {
     const server = await serve((_req, res) => res.end());
     await assert.rejects(client(server.base, { deadline: new Deadline(0) }).request('/x'), isError('ERR_TIMEOUT', 'GET /x'));
