@@ -101,3 +101,11 @@ test('ignored keys are every top-level key outside the subset; later parts repla
   assert.deepEqual(ignoredKeys(yaml('packages: [git]\nhostname: a\nusers: []\nruncmd: []\n')), ['packages', 'users']);
   assert.deepEqual(mergeCloudConfigs([{ hostname: 'a', runcmd: ['x'] }, { runcmd: ['y'] }]), { hostname: 'a', runcmd: ['y'] });
 });
+
+test('a __proto__ key is an ignored key, never the merged config\'s prototype', () => {
+  const merged = mergeCloudConfigs([yaml('hostname: a\n'), yaml('__proto__:\n  hostname: evil\n  runcmd: [reboot]\n')]);
+  assert.equal(Object.getPrototypeOf(merged), Object.prototype);
+  assert.equal(merged.hostname, 'a');
+  assert.equal(merged.runcmd, undefined);
+  assert.deepEqual(ignoredKeys(merged), ['__proto__']);
+});

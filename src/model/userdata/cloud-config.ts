@@ -51,7 +51,11 @@ export function parseCloudConfig(data: Buffer): CloudConfig {
   return value as CloudConfig;
 }
 
-/** Several cloud-config parts as one, as cloud-init merges them by default: a later part's top-level key replaces an earlier one. */
+/**
+ * Several cloud-config parts as one, as cloud-init merges them by default: a later part's
+ * top-level key replaces an earlier one. Keys are defined, never assigned, so a `__proto__` key
+ * is a key like any other (an ignored one), not the merged object's prototype.
+ */
 export function mergeCloudConfigs(configs: readonly CloudConfig[]): CloudConfig {
-  return Object.assign({}, ...configs) as CloudConfig;
+  return Object.fromEntries(configs.flatMap((config) => Object.entries(config)));
 }
