@@ -36,10 +36,12 @@ const BUDGET = {
 
 const work = mkdtempSync(join(tmpdir(), 'mdctl-bench-'));
 const cleanups = [];
-process.on('exit', () => {
-  for (const cleanup of cleanups.reverse()) cleanup();
+/** Stops the emulator and the servers the bench started, and removes its temp dir. */
+function cleanUp() {
+  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
   rmSync(work, { recursive: true, force: true });
-});
+}
+process.on('exit', cleanUp);
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
 
 function say(text = '') {
@@ -389,7 +391,8 @@ function report({ scenarios, samples, launchers, loaded, late, holes, expectedRe
   const bareMedian = summarise(bare).median;
   say(`Import cost on its own (median over bare node -e 0, ${ms(bareMedian)} ms): ${IMPORTS.map((name) => `${name} +${ms(summarise(imports.get(name)).median - bareMedian)} ms`).join(', ')}`);
   say(`load at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${verdicts.filter(Boolean).length} of ${verdicts.length} budgets met`);
-  process.exitCode = 0;
 }
 
 await main();
+// The emulator child would keep the bench alive after the report.
+cleanUp();
