@@ -233,7 +233,12 @@ describe('npm run bundle (dist/mdctl.mjs)', () => {
       assert.equal(fetched.status, 0, fetched.stderr);
       assert.equal((JSON.parse(fetched.stdout) as { instance_id: string }).instance_id, '795fed3a-431a-4b89-bd80-ffac22196e72');
     } finally {
-      server.kill('SIGTERM');
+      // Waited for: as it exits it writes the code cache into the directory after() removes.
+      if (server.exitCode === null && server.signalCode === null) {
+        const exited = new Promise((resolve) => server.once('exit', resolve));
+        server.kill('SIGTERM');
+        await exited;
+      }
     }
   });
 });
