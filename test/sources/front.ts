@@ -1,6 +1,7 @@
-// Test helper: fronts that forward to the emulator (the Neutron metadata agent signing requests, a recorder), and a closed port.
+// Test helper: fronts that forward to the emulator (the Neutron metadata agent signing requests, a recorder, a TLS terminator), and a closed port.
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export const PROXY_INSTANCE_ID = '795fed3a-431a-4b89-bd80-ffac22196e72';
@@ -11,13 +12,25 @@ export interface Front {
   close(): Promise<void>;
 }
 
+export interface FrontOptions {
+  /** The loopback address to listen on (default 127.0.0.1). */
+  host?: string;
+  /** Serve https with this key and certificate. */
+  tls?: { key: Buffer; cert: Buffer };
+}
+
 /**
  * A pass-through front on loopback that forwards every request to `target` with the headers
  * `headersFor` returns (e.g. a proxy's signed headers, or the request's own while recording it).
  */
-export async function forwardingFront(target: string, headersFor: (request: http.IncomingMessage) => http.OutgoingHttpHeaders): Promise<Front> {
+export async function forwardingFront(
+  target: string,
+  headersFor: (request: http.IncomingMessage) => http.OutgoingHttpHeaders,
+  options: FrontOptions = {},
+): Promise<Front> {
   const upstream = new URL(target);
-  const server = http.createServer((request, response) => {
+  const host = options.host ?? '127.0.0.1';
+  const handler = (request: http.IncomingMessage, response: http.ServerResponse): void => {
     const forward = http.request(
       { host: upstream.hostname, port: upstream.port, path: request.url, method: request.method, headers: headersFor(request) },
       (answer) => {
@@ -27,11 +40,12 @@ export async function forwardingFront(target: string, headersFor: (request: http
     );
     forward.on('error', () => response.destroy());
     request.pipe(forward);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  };
+  const server = options.tls === undefined ? http.createServer(handler) : https.createServer(options.tls, handler);
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls === undefined ? 'http' : 'https'}://${host}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
