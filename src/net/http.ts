@@ -193,11 +193,12 @@ class Client implements MetadataClient {
     };
     const retrying = options.retry !== false;
     const { deadline } = this.options;
-    const failures: unknown[] = [];
+    // The last failure that was not a timeout: what kept mdctl trying, if the deadline cuts the last try short.
+    let cause: unknown;
     const result = await retry((tryNumber) => this.follow(attempt, tryNumber), {
       deadline,
       classify: (outcome) => {
-        if (!outcome.ok) failures.push(outcome.error);
+        if (!outcome.ok && errorCode(outcome.error) !== 'ETIMEDOUT') cause = outcome.error;
         return retrying ? this.classify(outcome) : { retry: false };
       },
       sleep: (ms) => this.sleep(ms),
@@ -219,8 +220,7 @@ class Client implements MetadataClient {
     const refusal = refusalOf(error, this.shownOrigin);
     if (refusal !== undefined) throw new MdctlError(refusal.code, `${what}: ${refusal.why}`, { cause: error, hint: refusal.hint });
     // A last try the deadline cut short says less than the failure that kept mdctl trying.
-    const cutShort = errorCode(error) === 'ETIMEDOUT' && deadline.expired;
-    const reported = (cutShort ? failures.findLast((failure) => errorCode(failure) !== 'ETIMEDOUT') : undefined) ?? error;
+    const reported = errorCode(error) === 'ETIMEDOUT' && deadline.expired && cause !== undefined ? cause : error;
     const code = errorCode(reported) === 'ETIMEDOUT' ? 'ERR_TIMEOUT' : 'ERR_UNREACHABLE';
     const last = reported === error ? '' : ', the last cut short by the deadline';
     throw new MdctlError(code, `${what}: ${describe(reported)} after ${plural(result.tries)}${last}`, { cause: error });
