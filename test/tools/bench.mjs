@@ -195,7 +195,7 @@ async function main() {
   const emulator = await startEmulator();
   const bundle = await buildBundle();
   const launchers = [{ name: 'bin', argv: [NODE, BIN], label: 'node bin/mdctl.js (runs dist/mdctl.mjs)' }];
-  if (bundle !== null) launchers.push({ name: 'bundle', argv: [NODE, bundle], label: 'node mdctl.mjs (a fresh copy, as `mdctl install` puts it into images)', file: bundle });
+  if (bundle !== null) launchers.push({ name: 'bundle', argv: [NODE, bundle], label: 'node mdctl.mjs (a fresh copy, as `mdctl install` puts it into images)' });
   const boot = hasBoot();
   if (!boot) say('boot: not measured (dist/cli/commands/boot.js does not exist yet)');
 
