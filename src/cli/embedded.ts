@@ -5,7 +5,7 @@ import { MdctlError, quote } from '../core/errors.js';
 import { runCachedScript } from '../system/code-cache.js';
 
 /**
- * Set by test/tools/bundle.mjs (esbuild `define`): how the comment that carries the full program
+ * Set by tools/bundle.mjs (esbuild `define`): how the comment that carries the full program
  * starts, and the program's length and hash. A comment costs Node almost nothing to skip when it
  * loads the file (a string literal of the same size costs ~10 ms), so a `get` the cache answers
  * never pays for the rest. In the comment every `*` `/` pair has a \x01 between the two.

@@ -1,4 +1,6 @@
 // The command-line contract in one table: commander, --help, completion and the man page test read it.
+import { BOOT_TIMEOUT_SECONDS, DEFAULT_CACHE_DIR, DEFAULT_CONFIG, DEFAULT_STATE_DIR, FETCH_TIMEOUT_SECONDS, timeoutProblem, timeoutSeconds } from '../core/defaults.js';
+
 
 export interface OptionSpec {
   /** commander flags, e.g. "--endpoint <url>". */
@@ -17,9 +19,6 @@ export interface OptionSpec {
   check?: (value: string) => string | null;
 }
 
-/** A day: a longer --timeout is a typo. */
-const MAX_TIMEOUT_SECONDS = 86_400;
-
 /** The key an option's value has in the parsed options, as commander names it: "--cache-dir" -> "cacheDir", "--no-color" -> "color". */
 export function optionKey(flags: string): string {
   const long = /--([a-z][a-z0-9-]*)/.exec(flags)?.[1] ?? flags;
@@ -27,8 +26,7 @@ export function optionKey(flags: string): string {
 }
 
 function checkTimeout(value: string): string | null {
-  const seconds = /^\s*\d*\.?\d+\s*$/.test(value) ? Number(value) : Number.NaN;
-  return seconds > 0 && seconds <= MAX_TIMEOUT_SECONDS ? null : `not a number of seconds between 0 and ${MAX_TIMEOUT_SECONDS}`;
+  return timeoutProblem(timeoutSeconds(value));
 }
 
 function checkSource(value: string): string | null {
@@ -46,10 +44,10 @@ export interface CommandSpec {
 export const GLOBAL_OPTIONS: OptionSpec[] = [
   { flags: '--endpoint <url>', description: 'metadata service base URL; skips route discovery', env: 'MDCTL_ENDPOINT' },
   { flags: '--source <source>', description: 'where metadata comes from: auto, openstack, ec2, configdrive[:DIR]', defaultValue: 'auto', suggestions: ['auto', 'openstack', 'ec2', 'configdrive'], check: checkSource },
-  { flags: '--cache-dir <dir>', description: 'directory of the instance cache', env: 'MDCTL_CACHE_DIR', defaultValue: '/run/mdctl' },
-  { flags: '--state-dir <dir>', description: 'directory of per-instance state', env: 'MDCTL_STATE_DIR', defaultValue: '/var/lib/mdctl' },
-  { flags: '--config <file>', description: 'configuration file', env: 'MDCTL_CONFIG', defaultValue: '/etc/mdctl/config.yaml' },
-  { flags: '--timeout <seconds>', description: 'overall deadline in seconds (default 10; boot: 120)', check: checkTimeout },
+  { flags: '--cache-dir <dir>', description: 'directory of the instance cache', env: 'MDCTL_CACHE_DIR', defaultValue: DEFAULT_CACHE_DIR },
+  { flags: '--state-dir <dir>', description: 'directory of per-instance state', env: 'MDCTL_STATE_DIR', defaultValue: DEFAULT_STATE_DIR },
+  { flags: '--config <file>', description: 'configuration file', env: 'MDCTL_CONFIG', defaultValue: DEFAULT_CONFIG },
+  { flags: '--timeout <seconds>', description: `overall deadline in seconds (default ${FETCH_TIMEOUT_SECONDS}; boot: ${BOOT_TIMEOUT_SECONDS})`, check: checkTimeout },
   { flags: '--json', description: 'print JSON on stdout' },
   { flags: '--yaml', description: 'print YAML on stdout' },
   { flags: '-q, --quiet', description: 'print only data and errors' },

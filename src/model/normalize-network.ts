@@ -1,7 +1,7 @@
 // network_data.json -> networks (with each link's MAC), routes as CIDR, and DNS servers.
 import type { Network, Route } from '../core/instance.js';
 import { Fields } from './fields.js';
-import { netmaskToPrefix, toCidr } from './netmask.js';
+import { netmaskToPrefix, toCidr } from '../core/ip.js';
 
 const FILE = 'network_data.json';
 

@@ -1,10 +1,7 @@
 // Validation of the routes the routes applier accepts: CIDR destinations, gateways on-link, the metadata route kept.
-import { isIPv4, isIPv6 } from 'node:net';
 import { MdctlError, quote } from '../core/errors.js';
 import type { Network, Route } from '../core/instance.js';
-import { netmaskToPrefix } from './netmask.js';
-
-export type Family = 4 | 6;
+import { METADATA_IPV4, METADATA_IPV6, addressValue, bits, formatAddress, inSubnet, isLinkLocal6, netmaskToPrefix, type AddressValue, type Family } from '../core/ip.js';
 
 export interface CheckedRoute {
   family: Family;
@@ -14,52 +11,6 @@ export interface CheckedRoute {
   gateway: string;
   mac: string | null;
   link: string | null;
-}
-
-const METADATA_V4 = '169.254.169.254';
-const METADATA_V6 = 'fe80::a9fe:a9fe';
-
-/** An address as a bigint of 32 or 128 bits, or null when it is not an IPv4/IPv6 address. */
-export function addressValue(address: string): { family: Family; value: bigint } | null {
-  if (isIPv4(address)) {
-    return { family: 4, value: address.split('.').reduce((sum, part) => (sum << 8n) | BigInt(Number(part)), 0n) };
-  }
-  if (!isIPv6(address) || address.includes('%')) return null;
-  let text = address;
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (dotted !== null) {
-    const v4 = addressValue(dotted[1] as string)?.value ?? 0n;
-    text = `${text.slice(0, dotted.index)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
-  }
-  const [head = '', tail] = text.split('::');
-  const headWords = head === '' ? [] : head.split(':');
-  const tailWords = tail === undefined || tail === '' ? [] : tail.split(':');
-  const words = [...headWords, ...new Array<string>(8 - headWords.length - tailWords.length).fill('0'), ...tailWords];
-  return { family: 6, value: words.reduce((sum, word) => (sum << 16n) | BigInt(parseInt(word, 16)), 0n) };
-}
-
-function formatValue(family: Family, value: bigint): string {
-  if (family === 4) return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 0xffn)).join('.');
-  const words = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(112 - 16 * i)) & 0xffffn));
-  let best = { start: -1, length: 0 };
-  for (let i = 0; i < 8; ) {
-    let j = i;
-    while (j < 8 && words[j] === 0) j += 1;
-    if (j - i > best.length && j - i > 1) best = { start: i, length: j - i };
-    i = j === i ? i + 1 : j;
-  }
-  const hex = words.map((word) => word.toString(16));
-  if (best.start < 0) return hex.join(':');
-  return `${hex.slice(0, best.start).join(':')}::${hex.slice(best.start + best.length).join(':')}`;
-}
-
-function bits(family: Family): number {
-  return family === 4 ? 32 : 128;
-}
-
-function inSubnet(address: bigint, network: bigint, prefix: number, family: Family): boolean {
-  const shift = BigInt(bits(family) - prefix);
-  return address >> shift === network >> shift;
 }
 
 function refuse(route: Route, why: string): MdctlError {
@@ -72,8 +23,8 @@ function networkPrefix(network: Network): number | null {
 }
 
 /** Whether the gateway lies in a subnet of the route's own link (or is IPv6 link-local). */
-function onLink(route: Route, gateway: { family: Family; value: bigint }, networks: Network[]): boolean {
-  if (gateway.family === 6 && inSubnet(gateway.value, addressValue('fe80::')?.value ?? 0n, 10, 6)) return true;
+function onLink(route: Route, gateway: AddressValue, networks: Network[]): boolean {
+  if (isLinkLocal6(gateway)) return true;
   return networks.some((network) => {
     const sameLink =
       route.mac !== null && network.mac !== null
@@ -104,9 +55,9 @@ export function checkRoute(route: Route, networks: Network[]): CheckedRoute {
   }
   return {
     family: base.family,
-    destination: `${formatValue(base.family, base.value)}/${prefix}`,
+    destination: `${formatAddress(base.family, base.value)}/${prefix}`,
     prefix,
-    gateway: formatValue(gateway.family, gateway.value),
+    gateway: formatAddress(gateway.family, gateway.value),
     mac: route.mac === null ? null : route.mac.toLowerCase(),
     link: route.link,
   };
@@ -118,7 +69,7 @@ export function checkRoute(route: Route, networks: Network[]): CheckedRoute {
  */
 export function capturesMetadataService(route: CheckedRoute): boolean {
   if (route.prefix === 0) return false;
-  const service = addressValue(route.family === 4 ? METADATA_V4 : METADATA_V6);
+  const service = addressValue(route.family === 4 ? METADATA_IPV4 : METADATA_IPV6);
   const base = addressValue(route.destination.split('/')[0] as string);
   return service !== null && base !== null && inSubnet(service.value, base.value, route.prefix, route.family);
 }

@@ -1,6 +1,7 @@
 // Candidate base URLs of the metadata service, and parsing of bases that carry an IPv6 zone.
 import { MdctlError, quote } from '../core/errors.js';
-import { METADATA_IPV4, METADATA_IPV6, type RouteReport } from './route.js';
+import { METADATA_IPV4, METADATA_IPV6 } from '../core/ip.js';
+import type { RouteReport } from './route.js';
 
 export type CandidateKind = 'endpoint' | 'ipv4' | 'ipv6';
 

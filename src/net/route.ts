@@ -3,9 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { endianness, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { MdctlError, quote } from '../core/errors.js';
-
-export const METADATA_IPV4 = '169.254.169.254';
-export const METADATA_IPV6 = 'fe80::a9fe:a9fe';
+import { METADATA_IPV4, METADATA_IPV6, hexToIpv4, netmaskToPrefix, sameIpv4Subnet } from '../core/ip.js';
 
 /** Route flags of /proc/net/route (linux/route.h). */
 const RTF_UP = 0x1;
@@ -72,26 +70,6 @@ export interface LinkState {
   operstate: string;
 }
 
-/** Decode the kernel's %08X of a network-order IPv4 address (byte order of the host that wrote it). */
-export function hexToIpv4(hex: string, littleEndian = true): string | null {
-  if (!/^[0-9A-Fa-f]{8}$/.test(hex)) return null;
-  const bytes = [0, 2, 4, 6].map((i) => parseInt(hex.slice(i, i + 2), 16));
-  return (littleEndian ? bytes.reverse() : bytes).join('.');
-}
-
-function ipv4ToNumber(address: string): number {
-  return address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
-}
-
-/** Prefix length of a dotted netmask; null when its bits are not contiguous. */
-export function maskToPrefix(mask: string): number | null {
-  const n = ipv4ToNumber(mask);
-  let prefix = 0;
-  while (prefix < 32 && (n & (0x80000000 >>> prefix)) !== 0) prefix += 1;
-  const expected = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return n === expected ? prefix : null;
-}
-
 /** Parse /proc/net/route; lines that do not parse are skipped. */
 export function parseProcNetRoute(text: string, littleEndian = true): KernelRoute[] {
   const routes: KernelRoute[] = [];
@@ -108,7 +86,7 @@ export function parseProcNetRoute(text: string, littleEndian = true): KernelRout
     const metric = Number(metricText);
     if (destination === null || gateway === null || mask === null) continue;
     if (!Number.isFinite(flags) || !Number.isInteger(metric)) continue;
-    const prefix = maskToPrefix(mask);
+    const prefix = netmaskToPrefix(mask);
     if (prefix === null) continue;
     routes.push({
       interface: name,
@@ -124,8 +102,7 @@ export function parseProcNetRoute(text: string, littleEndian = true): KernelRout
 }
 
 function covers(route: KernelRoute, address: string): boolean {
-  const mask = ipv4ToNumber(route.mask);
-  return ((ipv4ToNumber(address) & mask) >>> 0) === ((ipv4ToNumber(route.destination) & mask) >>> 0);
+  return sameIpv4Subnet(address, route.destination, route.mask);
 }
 
 /**
@@ -291,10 +268,7 @@ function sourceAddress(route: Ipv4Route): string | undefined {
   const onSubnet =
     gateway === null
       ? undefined
-      : addresses.find((a) => {
-          const mask = ipv4ToNumber(a.netmask);
-          return ((ipv4ToNumber(a.address) & mask) >>> 0) === ((ipv4ToNumber(gateway) & mask) >>> 0);
-        });
+      : addresses.find((a) => sameIpv4Subnet(a.address, gateway, a.netmask));
   return (onSubnet ?? addresses[0])?.address;
 }
 

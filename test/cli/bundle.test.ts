@@ -47,7 +47,7 @@ describe('npm run bundle (dist/mdctl.mjs)', () => {
     base = await mkdtemp(join(tmpdir(), 'mdctl-bundle-'));
     const built = join(base, 'build', 'mdctl.mjs');
     await mkdir(join(base, 'build'));
-    await execFileAsync(process.execPath, [join(REPO, 'test', 'tools', 'bundle.mjs'), built]);
+    await execFileAsync(process.execPath, [join(REPO, 'tools', 'bundle.mjs'), built]);
     alone = join(base, 'alone');
     await mkdir(alone);
     bundle = join(alone, 'mdctl.mjs');

@@ -306,7 +306,7 @@ describe('exit statuses', () => {
     const result = await cli(['doctor', '--json', '--cache-dir', join(base, 'none'), '--timeout', '5'], { wrap: wrap(GUEST) });
     assert.equal(result.status, 4, result.stderr);
     const hops = parsesAsJson(result.stdout, 'doctor') as { id: string; status: string }[];
-    assert.equal(hops.find((hop) => hop.id === 'route')?.status, 'ok');
+    assert.equal(hops.find((hop) => hop.id === 'route')?.status, 'pass');
     assert.equal(hops.find((hop) => hop.id === 'tcp')?.status, 'fail');
   });
 });

@@ -70,5 +70,5 @@ test('help, version, unknown options, bad values, extra arguments and other comm
 test('the CLI still answers usage errors on the get path through commander: one line, exit 2', async () => {
   const result = await runCli(['get', '--timeout', 'abc', 'hostname']);
   assert.equal(result.status, 2);
-  assert.equal(result.stderr, 'mdctl: --timeout "abc": not a number of seconds between 0 and 86400\n');
+  assert.equal(result.stderr, 'mdctl: --timeout "abc": must be a number of seconds, more than 0 and at most 86400\n');
 });

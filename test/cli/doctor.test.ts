@@ -10,8 +10,8 @@ import { closedPort, signingFront, type Front } from '../sources/front.js';
 
 interface Hop {
   id: string;
-  status: 'ok' | 'warn' | 'fail' | 'skipped';
-  detail: string;
+  status: 'pass' | 'warn' | 'fail' | 'skip';
+  message: string;
 }
 
 const ENV = { MDCTL_ENDPOINT: undefined, MDCTL_CACHE_DIR: undefined, HTTP_PROXY: undefined, http_proxy: undefined, NO_PROXY: undefined, no_proxy: undefined };
@@ -44,7 +44,7 @@ function failedAt(hops: Hop[], id: string, detail: RegExp): void {
     hops.filter((h) => h.status === 'fail').map((h) => h.id),
     [id],
   );
-  assert.match(hop(hops, id).detail, detail);
+  assert.match(hop(hops, id).message, detail);
 }
 
 before(async () => {
@@ -64,19 +64,19 @@ describe('mdctl doctor --endpoint', () => {
     assert.deepEqual(
       hops.map((h) => [h.id, h.status]),
       [
-        ['route', 'skipped'],
-        ['ipv6', 'skipped'],
-        ['tcp', 'ok'],
-        ['http', 'ok'],
-        ['index', 'ok'],
-        ['files', 'ok'],
-        ['proxy-env', 'ok'],
+        ['route', 'skip'],
+        ['ipv6', 'skip'],
+        ['tcp', 'pass'],
+        ['http', 'pass'],
+        ['index', 'pass'],
+        ['files', 'pass'],
+        ['proxy-env', 'pass'],
         ['cache', 'warn'],
       ],
     );
-    assert.equal(hop(hops, 'route').detail, '--endpoint given');
-    assert.equal(hop(hops, 'tcp').detail, `${healthy!.url.replace('http://', '')} connected`);
-    assert.match(hop(hops, 'cache').detail, /^no cache in .*no-cache: no `mdctl fetch` or `mdctl boot` has succeeded since boot/);
+    assert.equal(hop(hops, 'route').message, '--endpoint given');
+    assert.equal(hop(hops, 'tcp').message, `${healthy!.url.replace('http://', '')} connected`);
+    assert.match(hop(hops, 'cache').message, /^no cache in .*no-cache: no `mdctl fetch` or `mdctl boot` has succeeded since boot/);
   });
 
   it('reports the cache age after a fetch, and warns when the cache is of another instance', async () => {
@@ -84,14 +84,14 @@ describe('mdctl doctor --endpoint', () => {
     const fetched = await runCli(['fetch', '--endpoint', healthy!.url, '--cache-dir', cacheDir], { env: ENV });
     assert.equal(fetched.status, 0, fetched.stderr);
     const { hops } = await doctor(healthy!.url, { cacheDir });
-    assert.equal(hop(hops, 'cache').status, 'ok');
-    assert.match(hop(hops, 'cache').detail, /instance "795fed3a-431a-4b89-bd80-ffac22196e72" from http:\/\/127\.0\.0\.1:\d+, fetched \d+ s ago$/);
+    assert.equal(hop(hops, 'cache').status, 'pass');
+    assert.match(hop(hops, 'cache').message, /instance "795fed3a-431a-4b89-bd80-ffac22196e72" from http:\/\/127\.0\.0\.1:\d+, fetched \d+ s ago$/);
 
     const other = await started({ fixture: await writeFixture('instances:\n  - uuid: 11111111-2222-3333-4444-555555555555\n    hostname: other\n') });
     const moved = await doctor(other.url, { cacheDir });
     assert.equal(moved.result.status, 0);
     assert.equal(hop(moved.hops, 'cache').status, 'warn');
-    assert.match(hop(moved.hops, 'cache').detail, /the service now names instance "11111111-2222-3333-4444-555555555555": run `mdctl fetch`$/);
+    assert.match(hop(moved.hops, 'cache').message, /the service now names instance "11111111-2222-3333-4444-555555555555": run `mdctl fetch`$/);
   });
 
   it('a Neutron proxy signing with the wrong shared secret: the index hop fails with 403 naming the secret, exit 5', async () => {
@@ -101,7 +101,7 @@ describe('mdctl doctor --endpoint', () => {
     const { result, hops } = await doctor(front.url);
     assert.equal(result.status, 5);
     failedAt(hops, 'index', /403 Forbidden.*metadata_proxy_shared_secret does not match nova's/);
-    for (const id of ['files']) assert.equal(hop(hops, id).status, 'skipped');
+    for (const id of ['files']) assert.equal(hop(hops, id).status, 'skip');
   });
 
   it('the same proxy with the right secret is healthy', async () => {
@@ -117,7 +117,7 @@ describe('mdctl doctor --endpoint', () => {
     assert.equal(result.status, 4);
     failedAt(hops, 'tcp', /^127\.0\.0\.1:\d+ refused: nothing listens there/);
     assert.deepEqual(
-      hops.filter((h) => h.status === 'skipped').map((h) => h.id),
+      hops.filter((h) => h.status === 'skip').map((h) => h.id),
       ['route', 'ipv6', 'http', 'index', 'files'],
     );
   });
@@ -160,14 +160,14 @@ describe('mdctl doctor --endpoint', () => {
     const proxy = hop(warned.hops, 'proxy-env');
     assert.equal(proxy.status, 'warn');
     assert.equal(
-      proxy.detail,
+      proxy.message,
       'HTTP_PROXY="http://***@proxy.example:3128": mdctl ignores it, but curl, cloud-init and other tools would send metadata requests through the proxy; add 169.254.169.254 to NO_PROXY',
     );
     assert.doesNotMatch(warned.result.stdout, /s3cret/);
 
     const exempt = await doctor(healthy!.url, { env: { https_proxy: 'http://proxy:3128', no_proxy: 'localhost,169.254.0.0/16' } });
-    assert.equal(hop(exempt.hops, 'proxy-env').status, 'ok');
-    assert.match(hop(exempt.hops, 'proxy-env').detail, /no_proxy exempts 169\.254\.169\.254/);
+    assert.equal(hop(exempt.hops, 'proxy-env').status, 'pass');
+    assert.match(hop(exempt.hops, 'proxy-env').message, /no_proxy exempts 169\.254\.169\.254/);
   });
 
   it('prints one line per hop and a verdict on stderr', async () => {
@@ -175,8 +175,8 @@ describe('mdctl doctor --endpoint', () => {
     assert.equal(result.status, 4);
     const lines = result.stdout.trimEnd().split('\n');
     assert.equal(lines.length, 8);
-    assert.match(lines[0] ?? '', /^skipped {2}route {6}--endpoint given$/);
-    assert.match(lines[2] ?? '', /^fail {5}tcp {8}127\.0\.0\.1:\d+ refused: /);
+    assert.match(lines[0] ?? '', /^skip {2}route {6}--endpoint given$/);
+    assert.match(lines[2] ?? '', /^fail {2}tcp {8}127\.0\.0\.1:\d+ refused: /);
     assert.equal(result.stderr, 'doctor: the tcp hop fails; the hops after it were not tried\n');
   });
 

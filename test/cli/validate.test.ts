@@ -93,7 +93,7 @@ async function fixture(edit: (text: string) => string): Promise<string> {
 
 before(async () => {
   base = await mkdtemp(join(tmpdir(), 'mdctl-validate-'));
-  await run(process.execPath, [join(REPO, 'test', 'tools', 'bundle.mjs')]);
+  await run(process.execPath, [join(REPO, 'tools', 'bundle.mjs')]);
   good = join(base, 'good');
   await buildImage(good);
   seedText = await readFile(SEED_STATIC_FIXTURE, 'utf8');

@@ -23,8 +23,8 @@ const ENV = { MDCTL_ENDPOINT: undefined, MDCTL_CACHE_DIR: undefined, HTTP_PROXY:
 
 interface Hop {
   id: string;
-  status: 'ok' | 'warn' | 'fail' | 'skipped';
-  detail: string;
+  status: 'pass' | 'warn' | 'fail' | 'skip';
+  message: string;
 }
 
 const emulators: Emulator[] = [];
@@ -83,9 +83,9 @@ function stoppedAt(hops: Hop[], id: string): void {
   const at = path.indexOf(id);
   for (const [index, name] of path.entries()) {
     const { status } = hop(hops, name);
-    if (index < at) assert.ok(status === 'ok' || status === 'warn', `${name} before ${id}: ${status}`);
+    if (index < at) assert.ok(status === 'pass' || status === 'warn', `${name} before ${id}: ${status}`);
     else if (index === at) assert.equal(status, 'fail');
-    else assert.equal(status, 'skipped', `${name} after ${id}`);
+    else assert.equal(status, 'skip', `${name} after ${id}`);
   }
 }
 
@@ -93,42 +93,42 @@ test('no route and no IPv6 interface: the route hop fails, exit 4', async () => 
   const { result, hops } = await doctor(NO_ROUTE);
   assert.equal(result.status, 4);
   stoppedAt(hops, 'route');
-  assert.match(hop(hops, 'route').detail, /^no route to 169\.254\.169\.254 and no IPv6 link-local interface: is the interface up, and did DHCP answer\?/);
-  assert.equal(hop(hops, 'ipv6').status, 'skipped');
-  assert.equal(hop(hops, 'proxy-env').status, 'ok', 'the local hops still run');
+  assert.match(hop(hops, 'route').message, /^no route to 169\.254\.169\.254 and no IPv6 link-local interface: is the interface up, and did DHCP answer\?/);
+  assert.equal(hop(hops, 'ipv6').status, 'skip');
+  assert.equal(hop(hops, 'proxy-env').status, 'pass', 'the local hops still run');
 });
 
 test('a route but nothing listening: the TCP hop fails naming the refused address, exit 4', async () => {
   const { result, hops } = await doctor(CLOSED);
   assert.equal(result.status, 4);
   stoppedAt(hops, 'tcp');
-  assert.match(hop(hops, 'route').detail, /^169\.254\.169\.254\/32 via 192\.168\.0\.3 dev ens3 metric 100: a host route, as DHCP option 121 installs it$/);
-  assert.equal(hop(hops, 'ipv6').detail, 'fe80::a9fe:a9fe%ens3');
-  assert.match(hop(hops, 'tcp').detail, /^169\.254\.169\.254:80 refused, \[fe80::a9fe:a9fe%ens3\]:80 [a-z ]+: nothing listens there: is the metadata proxy running\?/);
+  assert.match(hop(hops, 'route').message, /^169\.254\.169\.254\/32 via 192\.168\.0\.3 dev ens3 metric 100: a host route, as DHCP option 121 installs it$/);
+  assert.equal(hop(hops, 'ipv6').message, 'fe80::a9fe:a9fe%ens3');
+  assert.match(hop(hops, 'tcp').message, /^169\.254\.169\.254:80 refused, \[fe80::a9fe:a9fe%ens3\]:80 [a-z ]+: nothing listens there: is the metadata proxy running\?/);
 });
 
 test('a Neutron proxy that does not sign: the index hop fails with 400 and names the proxy headers, exit 5', async () => {
   const { result, hops } = await doctor(PROXY);
   assert.equal(result.status, 5);
   stoppedAt(hops, 'index');
-  assert.match(hop(hops, 'http').detail, /^GET \/ answered 200/, 'the version list needs no identity');
-  assert.match(hop(hops, 'index').detail, /400 Bad Request.*the metadata proxy did not add the X-Instance-ID headers nova expects/);
+  assert.match(hop(hops, 'http').message, /^GET \/ answered 200/, 'the version list needs no identity');
+  assert.match(hop(hops, 'index').message, /400 Bad Request.*the metadata proxy did not add the X-Instance-ID headers nova expects/);
 });
 
 test('a Neutron proxy answering 403 (wrong shared secret): the index hop fails naming the secret, exit 5', async () => {
   const { result, hops } = await doctor(FORBID);
   assert.equal(result.status, 5);
   stoppedAt(hops, 'index');
-  assert.match(hop(hops, 'index').detail, /403 Forbidden.*metadata_proxy_shared_secret/);
+  assert.match(hop(hops, 'index').message, /403 Forbidden.*metadata_proxy_shared_secret/);
 });
 
 test('the healthy path: every hop ok, exit 0, and the human form says so', async () => {
   const { result, hops } = await doctor(HEALTHY);
   assert.equal(result.status, 0, JSON.stringify(hops));
-  for (const id of ['route', 'ipv6', 'tcp', 'http', 'index', 'files']) assert.equal(hop(hops, id).status, 'ok', id);
-  assert.match(hop(hops, 'tcp').detail, /^169\.254\.169\.254:80 connected, /);
-  assert.match(hop(hops, 'index').detail, /mdctl reads 2020-10-14$/);
-  assert.match(hop(hops, 'files').detail, /meta_data\.json: instance "795fed3a-431a-4b89-bd80-ffac22196e72", hostname "dvr3-demo12\.novalocal"$/);
+  for (const id of ['route', 'ipv6', 'tcp', 'http', 'index', 'files']) assert.equal(hop(hops, id).status, 'pass', id);
+  assert.match(hop(hops, 'tcp').message, /^169\.254\.169\.254:80 connected, /);
+  assert.match(hop(hops, 'index').message, /mdctl reads 2020-10-14$/);
+  assert.match(hop(hops, 'files').message, /meta_data\.json: instance "795fed3a-431a-4b89-bd80-ffac22196e72", hostname "dvr3-demo12\.novalocal"$/);
   assert.equal(hop(hops, 'cache').status, 'warn');
 
   const human = await runCli(['doctor', '--cache-dir', cacheDir], { wrap: wrap(HEALTHY), env: ENV });

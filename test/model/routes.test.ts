@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Network, Route } from '../../src/core/instance.js';
-import { addressValue, capturesMetadataService, checkRoute } from '../../src/model/routes.js';
+import { addressValue } from '../../src/core/ip.js';
+import { capturesMetadataService, checkRoute } from '../../src/model/routes.js';
 
 const MAC = 'fa:16:3e:5b:a1:0c';
 const NETWORKS: Network[] = [

@@ -6,10 +6,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import {
   analyse,
-  hexToIpv4,
   ipv6Candidates,
   linkIsUp,
-  maskToPrefix,
   parseIfInet6,
   parseLinkState,
   parseProcNetRoute,
@@ -17,6 +15,7 @@ import {
   selectRoute,
   type LinkState,
 } from '../../src/net/route.js';
+import { hexToIpv4, netmaskToPrefix as maskToPrefix } from '../../src/core/ip.js';
 
 const HEADER =
   'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT                                                       ';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
 import { CORE_SCHEMA, dump, load } from 'js-yaml';
-import { CONFIG_KEYS, loadConfig, parseConfig } from '../../src/cli/config.js';
+import { CONFIG_KEYS, loadConfig, parseConfig } from '../../src/config/config.js';
 import { capturesMetadataService, checkRoute } from '../../src/model/routes.js';
 import { LATEST, OPENSTACK_VERSIONS, negotiateVersion, parseListing } from '../../src/sources/versions.js';
 import { RUNS, hostileText, ipv4Bytes, prefixToMask4, typed, typedAsync } from './typed.js';

@@ -6,7 +6,7 @@ import type { RawMetadata } from '../../src/core/raw.js';
 import { normalizeEc2 } from '../../src/model/normalize-ec2.js';
 import { normalizeNetworkData } from '../../src/model/normalize-network.js';
 import { decodeUserData, normalize } from '../../src/model/normalize.js';
-import { toCidr } from '../../src/model/netmask.js';
+import { toCidr } from '../../src/core/ip.js';
 import { instanceProblem } from '../../src/model/shape.js';
 import { RUNS, hostileText, ipv4Bytes, prefixToMask4, typed } from './typed.js';
 

@@ -3,15 +3,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import {
-  hexToIpv4,
   ipv6Candidates,
-  maskToPrefix,
   parseIfInet6,
   parseLinkState,
   parseProcNetRoute,
   selectRoute,
   type LinkState,
 } from '../../src/net/route.js';
+import { hexToIpv4, netmaskToPrefix as maskToPrefix } from '../../src/core/ip.js';
 import { RUNS, hostileText, ipv4Bytes, ipv6Text, prefixToMask4, typed } from './typed.js';
 
 const HEADER = 'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT';

@@ -1,4 +1,5 @@
 // `mdctl apply`: plan every applier from the cached document, print the plan, apply it, remember what mdctl added.
+import { FETCH_TIMEOUT_SECONDS, parseTimeout } from '../../core/defaults.js';
 import { resolve } from 'node:path';
 import { loadPlugins, type PluginFailure } from '../../appliers/plugins.js';
 import { builtinAppliers } from '../../appliers/registry.js';
@@ -10,7 +11,7 @@ import type { Instance } from '../../core/instance.js';
 import { systemdRunning, hostnameSetter } from '../../system/hostname.js';
 import { ipRouteTable } from '../../system/iproute.js';
 import type { Release } from '../../system/lock.js';
-import { loadConfig, type MdctlConfig } from '../config.js';
+import { loadConfig, type MdctlConfig } from '../../config/config.js';
 import type { CommandContext } from '../context.js';
 import { planJson, renderPlan, renderSummary } from '../plan-view.js';
 
@@ -53,7 +54,8 @@ async function cachedDocument(ctx: CommandContext<ApplyFlags>): Promise<Instance
   if (cached.state === 'ok') return cached.document;
   if (cached.state === 'invalid') ctx.out.warn(`cache ignored: ${cached.reason}; fetching again`);
   else ctx.out.info('no cached metadata; fetching');
-  const { FETCH_TIMEOUT_SECONDS, fetchInstance, fetchRequest, parseTimeout } = await import('../fetcher.js');
+  const { fetchInstance } = await import('../../sources/fetch.js');
+  const { fetchRequest } = await import('../fetch-request.js');
   const timeoutMs = parseTimeout(ctx.opts.timeout, FETCH_TIMEOUT_SECONDS);
   const { instance } = await fetchInstance(fetchRequest(ctx, timeoutMs, ctx.opts.dryRun === true ? 'skip' : 'write'));
   return instance;

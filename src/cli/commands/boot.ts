@@ -4,9 +4,11 @@ import { Deadline } from '../../core/deadline.js';
 import { Exit, exitStatusOf, isMdctlError } from '../../core/errors.js';
 import type { Instance } from '../../core/instance.js';
 import type { Release } from '../../system/lock.js';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../../config/config.js';
 import type { CommandContext } from '../context.js';
-import { BOOT_TIMEOUT_SECONDS, FETCH_TIMEOUT_SECONDS, fetchInstance, fetchRequest, parseTimeout } from '../fetcher.js';
+import { BOOT_TIMEOUT_SECONDS, FETCH_TIMEOUT_SECONDS, parseTimeout } from '../../core/defaults.js';
+import { fetchInstance } from '../../sources/fetch.js';
+import { fetchRequest } from '../fetch-request.js';
 import { applyDocument, prepareAppliers, type ApplyFlags } from './apply.js';
 
 const FIRST_PAUSE_MS = 500;

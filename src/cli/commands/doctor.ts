@@ -2,9 +2,10 @@
 import { readCache } from '../../cache/cache.js';
 import { readRoutes } from '../../net/route.js';
 import type { CommandContext } from '../context.js';
-import { exitStatus, printHops } from '../doctor/report.js';
-import { walk } from '../doctor/walk.js';
-import { FETCH_TIMEOUT_SECONDS, parseTimeout } from '../fetcher.js';
+import { closing, exitStatus } from '../../doctor/report.js';
+import { printChecks } from '../check-report.js';
+import { walk } from '../../doctor/walk.js';
+import { FETCH_TIMEOUT_SECONDS, parseTimeout } from '../../core/defaults.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const { opts, out } = ctx;
@@ -23,6 +24,6 @@ export async function run(ctx: CommandContext): Promise<number> {
       now: () => new Date(),
     },
   );
-  await printHops(out, hops);
+  await printChecks(out, hops, closing(hops));
   return exitStatus(hops);
 }

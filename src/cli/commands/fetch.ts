@@ -1,7 +1,9 @@
 // `mdctl fetch`: discover the service, crawl, normalise, write the cache; print a summary or the document.
 import { Exit, quote } from '../../core/errors.js';
 import type { CommandContext } from '../context.js';
-import { FETCH_TIMEOUT_SECONDS, fetchInstance, fetchRequest, parseTimeout, type FetchSummary } from '../fetcher.js';
+import { FETCH_TIMEOUT_SECONDS, parseTimeout } from '../../core/defaults.js';
+import { fetchInstance, type FetchSummary } from '../../sources/fetch.js';
+import { fetchRequest } from '../fetch-request.js';
 import type { Output } from '../output.js';
 
 /** A long list (an EC2 tree) is cut to its first entries and a count. */

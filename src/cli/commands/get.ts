@@ -1,4 +1,5 @@
 // `mdctl get [KEY]`: one value of the cached instance document, fetching first when needed.
+import { FETCH_TIMEOUT_SECONDS, parseTimeout } from '../../core/defaults.js';
 import { readCache } from '../../cache/cache.js';
 import { Exit, MdctlError, quote } from '../../core/errors.js';
 import { answerFromCache, type Answer } from '../cached-answer.js';
@@ -8,7 +9,8 @@ import { lookupUserDataView } from '../userdata-view.js';
 
 /** Fetches and caches the document; the fetch code (got, ora, sources) loads only here. */
 async function fetchDocument(ctx: CommandContext): Promise<Answer> {
-  const { FETCH_TIMEOUT_SECONDS, fetchInstance, fetchRequest, parseTimeout } = await import('../fetcher.js');
+  const { fetchInstance } = await import('../../sources/fetch.js');
+  const { fetchRequest } = await import('../fetch-request.js');
   const { opts, out } = ctx;
   const timeoutMs = parseTimeout(opts.timeout, FETCH_TIMEOUT_SECONDS);
   const spinner = await out.spinner('Fetching instance metadata');

@@ -3,8 +3,8 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Exit, MdctlError, quote } from '../../core/errors.js';
 import type { CommandContext } from '../context.js';
-import { locateArtifacts } from '../install/artifacts.js';
-import { applyInstall, planInstall, type InstallStep } from '../install/plan.js';
+import { locateArtifacts } from '../../install/artifacts.js';
+import { applyInstall, planInstall, type InstallStep } from '../../install/plan.js';
 
 interface InstallOptions {
   root?: string;

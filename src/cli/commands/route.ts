@@ -1,7 +1,8 @@
 // `mdctl route`: the way to the metadata service as the kernel sees it (IPv4 route, IPv6 link-local candidates).
 import { Exit } from '../../core/errors.js';
 import { candidates, noRouteError } from '../../net/endpoints.js';
-import { METADATA_IPV4, readRoutes, type RouteReport } from '../../net/route.js';
+import { METADATA_IPV4 } from '../../core/ip.js';
+import { readRoutes, type RouteReport } from '../../net/route.js';
 import type { CommandContext } from '../context.js';
 import type { Output } from '../output.js';
 

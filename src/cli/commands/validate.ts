@@ -3,10 +3,11 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { MdctlError, quote } from '../../core/errors.js';
 import type { CommandContext } from '../context.js';
-import { FETCH_TIMEOUT_SECONDS, parseTimeout } from '../fetcher.js';
-import type { MetadataTarget } from '../validate/metadata.js';
-import { exitStatus, printReport } from '../validate/report.js';
-import { validate } from '../validate/run.js';
+import { FETCH_TIMEOUT_SECONDS, parseTimeout } from '../../core/defaults.js';
+import type { MetadataTarget } from '../../validate/metadata.js';
+import { exitStatus, summary } from '../../validate/report.js';
+import { printChecks } from '../check-report.js';
+import { validate } from '../../validate/run.js';
 
 interface ValidateOptions {
   root: string;
@@ -39,7 +40,7 @@ export async function run(ctx: CommandContext<ValidateOptions>): Promise<number>
   try {
     const report = await validate({ root, configPath: opts.config, target, timeoutMs, log: (message) => out.debug(message) });
     spinner.stop();
-    await printReport(out, report);
+    await printChecks(out, report.results, `validate: ${summary(report.results)}`);
     return exitStatus(report);
   } catch (error) {
     spinner.fail();

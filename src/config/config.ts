@@ -1,0 +1,90 @@
+// The config file (/etc/mdctl/config.yaml): key user, applier selection, plugin modules, boot deadline; strict keys and types.
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { MdctlError, quote } from '../core/errors.js';
+import { DEFAULT_CONFIG, timeoutProblem } from '../core/defaults.js';
+
+export interface MdctlConfig {
+  /** The file read, or null when the default file is absent. */
+  path: string | null;
+  /** The SSH key user. */
+  user?: string;
+  /** Plugin modules, paths resolved against the config file's directory. */
+  appliers: { name: string; baseDir: string }[];
+  /** Applier ids to run (all when absent). */
+  only?: string[];
+  /** Applier ids not to run. */
+  skip?: string[];
+  /** `mdctl boot`'s deadline in seconds. */
+  boot_timeout?: number;
+}
+
+export const CONFIG_KEYS = ['user', 'appliers', 'only', 'skip', 'boot_timeout'] as const;
+
+function refuse(path: string, key: string, why: string): MdctlError {
+  return new MdctlError('ERR_CONFIG', `config ${quote(path)}: ${quote(key)} ${why}`, { hint: `keys: ${CONFIG_KEYS.join(', ')}` });
+}
+
+function stringList(path: string, key: string, value: unknown): string[] {
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && item.trim() !== '')) {
+    throw refuse(path, key, 'must be a list of non-empty strings');
+  }
+  return value.map((item: string) => item.trim());
+}
+
+/** Checks parsed YAML against the config keys; refuses unknown keys and wrong types by name. */
+export function parseConfig(value: unknown, path: string): MdctlConfig {
+  const config: MdctlConfig = { path, appliers: [] };
+  if (value === null || value === undefined) return config;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new MdctlError('ERR_CONFIG', `config ${quote(path)}: must be a mapping of keys to values`);
+  }
+  for (const [key, item] of Object.entries(value)) {
+    switch (key) {
+      case 'user':
+        if (typeof item !== 'string' || !/^[a-z_][a-z0-9_.-]*\$?$/i.test(item)) throw refuse(path, key, 'must be a user name');
+        config.user = item;
+        break;
+      case 'appliers':
+        config.appliers = stringList(path, key, item).map((name) => ({ name, baseDir: dirname(resolve(path)) }));
+        break;
+      case 'only':
+        config.only = stringList(path, key, item);
+        break;
+      case 'skip':
+        config.skip = stringList(path, key, item);
+        break;
+      case 'boot_timeout':
+        if (typeof item !== 'number' || timeoutProblem(item) !== null) throw refuse(path, key, timeoutProblem(Number.NaN) ?? '');
+        config.boot_timeout = item;
+        break;
+      default:
+        throw refuse(path, key, 'is not a known key');
+    }
+  }
+  return config;
+}
+
+/**
+ * Reads the config file. A missing file is fine when it is the default path (no config); a
+ * missing file named on purpose, bad YAML, unknown keys and wrong types are ERR_CONFIG (exit 2).
+ */
+export async function loadConfig(path: string, required = path !== DEFAULT_CONFIG): Promise<MdctlConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !required) return { path: null, appliers: [] };
+    throw new MdctlError('ERR_CONFIG', `config ${quote(path)}: cannot read: ${code ?? 'error'}`, { cause: error });
+  }
+  const { load, CORE_SCHEMA } = await import('js-yaml');
+  let value: unknown;
+  try {
+    value = load(text, { schema: CORE_SCHEMA, filename: path });
+  } catch (error) {
+    const why = (error as Error).message.split('\n')[0] ?? 'invalid YAML';
+    throw new MdctlError('ERR_CONFIG', `config ${quote(path)}: not valid YAML: ${quote(why, 160)}`, { cause: error });
+  }
+  return parseConfig(value, path);
+}

@@ -1,0 +1,32 @@
+// One hop of `mdctl doctor`'s walk to the metadata service, and the hop ids in walking order.
+import type { Check } from '../core/check.js';
+
+/** The path to the service, in order; the walk stops at the first that fails. */
+export const PATH_HOPS = ['route', 'ipv6', 'tcp', 'http', 'index', 'files'] as const;
+/** Facts of this machine, reported whatever the path does. */
+export const LOCAL_HOPS = ['proxy-env', 'cache'] as const;
+
+export type HopId = (typeof PATH_HOPS)[number] | (typeof LOCAL_HOPS)[number];
+
+/** A failed hop: the network is at fault (exit 4), or the service answered and refused or served bad metadata (exit 5). */
+export type Failure = 'unreachable' | 'rejected';
+
+export interface Hop extends Check<HopId> {
+  failure?: Failure;
+}
+
+export function pass(id: HopId, message: string): Hop {
+  return { id, status: 'pass', message };
+}
+
+export function warn(id: HopId, message: string): Hop {
+  return { id, status: 'warn', message };
+}
+
+export function fail(id: HopId, failure: Failure, message: string): Hop {
+  return { id, status: 'fail', message, failure };
+}
+
+export function skip(id: HopId, message: string): Hop {
+  return { id, status: 'skip', message };
+}

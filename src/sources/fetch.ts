@@ -1,0 +1,103 @@
+// The fetch sequence every command shares: options -> deadline -> source -> raw -> normalise -> cache.
+import { writeCache } from '../cache/cache.js';
+import { Deadline } from '../core/deadline.js';
+import { isMdctlError } from '../core/errors.js';
+import type { Instance } from '../core/instance.js';
+import { normalize } from '../model/normalize.js';
+import { parseSourceSpec, readMetadata, type ClientFactory } from './select.js';
+
+export interface FetchRequest {
+  /** --endpoint: skips route discovery (and the config drive probe of `--source auto`). */
+  endpoint?: string | undefined;
+  /** --source: auto, openstack, ec2, configdrive[:DIR]. */
+  source: string;
+  cacheDir: string;
+  /** The overall deadline in milliseconds (see parseTimeout). */
+  timeoutMs: number;
+  /** Root of /proc, /sys and /dev for route discovery and the config drive (default /). */
+  root?: string;
+  /** Debug log lines. */
+  log?: (message: string) => void;
+  /**
+   * What to do with the cache: `write` it (the default; a failure is an error), write it on a
+   * `best-effort` basis (a permission failure becomes a warning: `get` as a plain user), or
+   * `skip` it (`--dry-run` changes nothing).
+   */
+  cache?: 'write' | 'best-effort' | 'skip';
+  /** Non-fatal problems (a best-effort cache write that failed). */
+  warn?: (message: string) => void;
+}
+
+export interface FetchSummary {
+  kind: Instance['source']['kind'];
+  endpoint: string;
+  version: string;
+  files: string[];
+  instance_id: string;
+  hostname: string | null;
+  /** The cache files written. */
+  cache: string[];
+  elapsed_ms: number;
+}
+
+export interface FetchResult {
+  instance: Instance;
+  summary: FetchSummary;
+}
+
+async function candidateBases(endpoint: string | undefined, root: string): Promise<string[]> {
+  const { candidates } = await import('../net/endpoints.js');
+  if (endpoint !== undefined && endpoint !== '') return candidates({ ipv4: null, ipv6: [] }, endpoint).map((c) => c.base);
+  const { readRoutes } = await import('../net/route.js');
+  return candidates(await readRoutes(root)).map((c) => c.base);
+}
+
+/** got is loaded only when the network is used (never for a config drive). */
+async function loadClientFactory(): Promise<ClientFactory> {
+  const { createClient } = await import('../net/http.js');
+  return createClient;
+}
+
+async function storeCache(request: FetchRequest, instance: Instance): Promise<string[]> {
+  if (request.cache === 'skip') return [];
+  try {
+    return await writeCache(request.cacheDir, instance);
+  } catch (error) {
+    if (request.cache !== 'best-effort' || !isMdctlError(error) || error.code !== 'ERR_PERMISSION') throw error;
+    request.warn?.(`metadata not cached: ${error.message}`);
+    return [];
+  }
+}
+
+/** Discover, crawl, normalise and cache. Throws MdctlError; never prints. */
+export async function fetchInstance(request: FetchRequest): Promise<FetchResult> {
+  const started = performance.now();
+  const log = request.log ?? (() => {});
+  const root = request.root ?? '/';
+  const spec = parseSourceSpec(request.source);
+  const deadline = new Deadline(request.timeoutMs);
+  const raw = await readMetadata({
+    spec,
+    candidates: () => candidateBases(request.endpoint, root),
+    clientFactory: loadClientFactory,
+    deadline,
+    root,
+    probeConfigDrive: request.endpoint === undefined || request.endpoint === '',
+    log,
+  });
+  const instance = normalize(raw, new Date());
+  const cache = await storeCache(request, instance);
+  return {
+    instance,
+    summary: {
+      kind: instance.source.kind,
+      endpoint: instance.source.endpoint,
+      version: instance.source.version,
+      files: instance.source.files,
+      instance_id: instance.instance_id,
+      hostname: instance.hostname,
+      cache,
+      elapsed_ms: Math.round(performance.now() - started),
+    },
+  };
+}

@@ -1,0 +1,178 @@
+// Builds dist/mdctl.mjs (or the file named as the argument): the whole CLI and its dependencies in one ESM file for plain Node.
+//
+// The file is the direct path of main.js (a plain `mdctl get` answered from the cache) as ordinary
+// code, then the full program (full.js: commander, every command, got...) as CommonJS in a comment
+// at the end, which embedded.js compiles with a V8 code cache kept beside the file. Node never
+// parses the full program for a `get` the cache answers, and other runs skip compiling what an
+// earlier run compiled.
+import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { isBuiltin } from 'node:module';
+import { readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import process from 'node:process';
+import { URL, fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const outfile = resolve(process.argv[2] ?? `${root}dist/mdctl.mjs`);
+
+const common = { absWorkingDir: root, bundle: true, write: false, platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning' };
+
+// Node built-ins become require() calls inside the module that uses them, so a module loaded
+// lazily (got: http, https, tls, zlib...) loads its built-ins lazily too, not at startup.
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    b.onResolve({ filter: /^[a-z:_/]+$/ }, (args) => (args.namespace !== 'builtin' && isBuiltin(args.path) ? { path: args.path, namespace: 'builtin' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+
+/** Rewrites `pattern` in a dependency's file; the build fails when the file no longer has exactly `count` of it. */
+function patchFile(path, pattern, count, replace) {
+  const text = readFileSync(path, 'utf8');
+  if ((text.match(pattern) ?? []).length !== count) throw new Error(`bundle: ${path} changed; update the trim-dependencies plugin`);
+  return { contents: text.replace(pattern, replace), loader: 'js' };
+}
+
+// What the dependencies run at import and mdctl never uses, left out or deferred:
+// - got's optional parts, each reached only through an option mdctl never sets (src/net/http.ts):
+//   http2-wrapper (`http2: true`; it loads node:http2), cacheable-request (`cache`; it loads
+//   node:crypto, ~5 ms), decompress-response (`decompress`, always false: it loads node:zlib),
+//   cacheable-lookup (`dnsCache`); each is a stub that throws if it is ever reached;
+// - the random UUID got gives each request for its diagnostics_channel messages (mdctl subscribes
+//   to none; node:crypto costs ~5 ms): a per-process counter instead;
+// - the two Intl.ListFormat objects @sindresorhus/is (got's) makes up front for its assertion
+//   messages: creating the first one loads ICU data (~20 ms); made when a message needs them;
+// - node:child_process, which commander loads up front (~8 ms) for executable subcommands, which
+//   mdctl does not have: loaded if commander ever spawns one;
+// - node:https and node:tls (~5 ms), which got loads up front: loaded by the first https request
+//   (the metadata service is plain http).
+const unreached = (what) => `(() => { throw new Error(${JSON.stringify(`mdctl does not use ${what}`)}); })`;
+const STUBS = {
+  'http2-wrapper': `export default { get auto() { return ${unreached('HTTP/2')}(); }, get globalAgent() { return ${unreached('HTTP/2')}(); } };`,
+  'cacheable-request': `export default class CacheableRequest { constructor() { ${unreached("got's cache")}(); } }\nexport class CacheError extends Error {}`,
+  'decompress-response': `export default ${unreached("got's decompression")};`,
+  'cacheable-lookup': `export default class CacheableLookup { constructor() { ${unreached("got's DNS cache")}(); } }`,
+};
+const trimDependencies = {
+  name: 'trim-dependencies',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(${Object.keys(STUBS).join('|')})$`) }, (args) => ({ path: args.path, namespace: 'stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'stub' }, (args) => ({ contents: STUBS[args.path], loader: 'js' }));
+    b.onLoad({ filter: /[\\/]got[\\/]dist[\\/]source[\\/]core[\\/]diagnostics-channel\.js$/ }, (args) =>
+      patchFile(args.path, /^import \{ randomUUID \} from 'node:crypto';$|^ {4}return randomUUID\(\);$/gm, 2, (line) =>
+        line.startsWith('import') ? 'let lastRequestId = 0;' : '    return `mdctl-${++lastRequestId}`;',
+      ),
+    );
+    b.onLoad({ filter: /[\\/]@sindresorhus[\\/]is[\\/]distribution[\\/]index\.js$/ }, (args) =>
+      patchFile(args.path, /const (andFormatter|orFormatter) = new Intl\.ListFormat\(([^()]*)\);/g, 2, (_, name, options) => `const ${name} = { format: (list) => new Intl.ListFormat(${options}).format(list) };`),
+    );
+    b.onLoad({ filter: /[\\/]got[\\/]dist[\\/]source[\\/]core[\\/]options\.js$/ }, (args) =>
+      patchFile(args.path, /^import \{ checkServerIdentity \} from 'node:tls';\n|^import https from 'node:https';$|checkServerIdentity: https\.checkServerIdentity \?\? checkServerIdentity,/gm, 3, (line) =>
+        line.startsWith('import https')
+          ? "const https = { get request() { return require('node:https').request; } };"
+          : line.startsWith('import')
+            ? ''
+            : "checkServerIdentity: https.checkServerIdentity ?? ((...args) => require('node:tls').checkServerIdentity(...args)),",
+      ),
+    );
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) =>
+      patchFile(args.path, /^const childProcess = require\('node:child_process'\);$/m, 1, "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };"),
+    );
+  },
+};
+
+// The build knows it is the single file, and carries the man page so `install` needs nothing else.
+const full = await build({
+  ...common,
+  entryPoints: [`${root}dist/cli/full.js`],
+  format: 'cjs',
+  // Minified it is plain ASCII (read back as latin1, exact and fast), 35% smaller and ~5 ms
+  // faster to load; function and class names are kept for stack traces (--debug).
+  minify: true,
+  keepNames: true,
+  metafile: true,
+  plugins: [
+    lazyBuiltins,
+    trimDependencies,
+    {
+      // import() inside the script would fail once it runs from the code cache (Node 20): the
+      // file's own import() comes in as __importModule instead (see embedded.js).
+      name: 'outer-import',
+      setup(b) {
+        b.onLoad({ filter: /[\\/]dist[\\/]system[\\/]import-module\.js$/ }, () => ({ contents: 'export const importModule = (specifier) => __importModule(specifier);', loader: 'js' }));
+      },
+    },
+  ],
+  define: {
+    'import.meta.url': '__scriptUrl',
+    MDCTL_SINGLE_FILE: 'true',
+    MDCTL_MAN_PAGE: JSON.stringify(readFileSync(`${root}man/mdctl.1`, 'utf8')),
+  },
+});
+const fullSource = full.outputFiles[0].text;
+if (fullSource.includes('import(')) throw new Error('bundle: the full program calls import(); see the outer-import plugin');
+// Printable ASCII and line breaks only: exact in latin1, and no \x01 to confuse with the escape below.
+if (/[^\t\n\r -~]/.test(fullSource)) throw new Error('bundle: the full program is not plain printable ASCII');
+const marker = '\n/* mdctl full program:\n';
+
+/**
+ * The licenses of the npm packages built into the file, as a comment: each distinct license text
+ * once, after the packages (name, version) under it. The build fails when a package has no
+ * license file, so the single file always carries every notice its licenses require.
+ */
+function licenseNotice(metafile) {
+  const dirs = new Set();
+  for (const input of Object.keys(metafile.inputs)) {
+    const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (match !== null) dirs.add(resolve(root, match[1]));
+  }
+  const byText = new Map();
+  for (const dir of [...dirs].sort()) {
+    const { name, version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const file = readdirSync(dir).find((entry) => /^licen[cs]e(\.(md|txt))?$/i.test(entry));
+    if (file === undefined) throw new Error(`bundle: ${name} has no license file to carry`);
+    const text = readFileSync(join(dir, file), 'utf8').trim();
+    byText.set(text, [...(byText.get(text) ?? []), `${name} ${version}`]);
+  }
+  const sections = [...byText].map(([text, packages]) => `${packages.join(', ')}:\n\n${text}`).join('\n\n----\n\n');
+  return `\n/* The npm packages built into this file, and their licenses.\n\n${sections.replaceAll('*/', '* /')}\n*/\n`;
+}
+
+const result = await build({
+  ...common,
+  entryPoints: [`${root}dist/cli/main.js`],
+  outfile,
+  format: 'esm',
+  plugins: [
+    lazyBuiltins,
+    {
+      name: 'embedded-full',
+      setup(b) {
+        b.onResolve({ filter: /^\.\/full\.js$/ }, (args) => ({ path: join(args.resolveDir, 'embedded.js') }));
+      },
+    },
+  ],
+  // The lazy built-ins need a require(), which ESM does not have.
+  banner: {
+    js: [
+      '#!/usr/bin/env node',
+      '// mdctl single-file build (npm run bundle): the CLI and its dependencies, no node_modules needed.',
+      "import { createRequire as __mdctlCreateRequire } from 'node:module';",
+      'const require = __mdctlCreateRequire(import.meta.url);',
+    ].join('\n'),
+  },
+  define: {
+    MDCTL_FULL_MARKER: JSON.stringify(marker),
+    MDCTL_FULL_LENGTH: String(fullSource.length),
+    MDCTL_FULL_KEY: JSON.stringify(createHash('sha256').update(fullSource).digest('hex').slice(0, 16)),
+  },
+});
+
+// The licenses follow the code, then the full program in a comment that embedded.js reads back.
+const [output] = result.outputFiles;
+const temp = `${outfile}.${process.pid}.tmp`;
+writeFileSync(temp, `${output.text}${licenseNotice(full.metafile)}${marker}${fullSource.replaceAll('*/', '*\x01/')}*/\n`, { mode: 0o755 });
+renameSync(temp, outfile);
+process.stdout.write(`bundle: wrote ${outfile}\n`);
