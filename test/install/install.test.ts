@@ -121,8 +121,8 @@ describe('mdctl install', () => {
     assert.equal(keys(section('Install')).WantedBy, 'multi-user.target');
   });
 
-  it('shows the README the unit it writes (comments aside)', async () => {
-    const readme = await readFile(join(REPO, 'README.md'), 'utf8');
+  it('shows in docs/images.md the unit it writes (comments aside)', async () => {
+    const readme = await readFile(join(REPO, 'docs', 'images.md'), 'utf8');
     const shown = /^```ini\n([\s\S]*?)^```$/m.exec(readme)?.[1];
     assert.equal(shown, unitText().replace(/^#.*\n/gm, ''));
   });
