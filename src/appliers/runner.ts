@@ -36,6 +36,9 @@ export interface ApplierRun {
   planned: boolean;
   ctx: ApplyContext;
   timeouts: StepTimeouts;
+  /** When plan() started (epoch ms), and the time plan() and the apply() calls took together. */
+  startedAt: number;
+  elapsedMs: number;
 }
 
 /** The appliers to run: --only keeps the named ones, --skip drops them; an unknown id is a usage error. */
@@ -110,7 +113,8 @@ export async function planAppliers(
       warn: (message) => warnings.push(message),
       refuse: (message) => errors.push(message),
     };
-    const run: ApplierRun = { applier, changes: [], results: [], warnings, errors, planned: false, ctx, timeouts };
+    const startedAt = Date.now();
+    const run: ApplierRun = { applier, changes: [], results: [], warnings, errors, planned: false, ctx, timeouts, startedAt, elapsedMs: 0 };
     try {
       const changes: unknown = await bounded(() => applier.plan(doc, ctx), timeouts.planMs, 'plan()');
       if (!Array.isArray(changes) || !changes.every(isChange)) throw new Error('plan() did not return a list of changes');
@@ -119,14 +123,19 @@ export async function planAppliers(
     } catch (error) {
       errors.push(oneLine(error));
     }
+    run.elapsedMs = Date.now() - startedAt;
     runs.push(run);
   }
   return runs;
 }
 
-/** Applies the planned changes (none on a dry run); a change that throws fails its applier, not the run. */
-export async function applyPlanned(runs: readonly ApplierRun[]): Promise<void> {
+/**
+ * Applies the planned changes (none on a dry run); a change that throws fails its applier, not
+ * the run. `onApplied` hears each applier as it is done (the boot report).
+ */
+export async function applyPlanned(runs: readonly ApplierRun[], onApplied?: (run: ApplierRun) => void): Promise<void> {
   for (const run of runs) {
+    const started = Date.now();
     for (const change of run.changes) {
       if (change.action === 'noop') run.results.push({ change, status: 'noop' });
       else if (change.skipped !== undefined) run.results.push({ change, status: 'skipped' });
@@ -142,6 +151,8 @@ export async function applyPlanned(runs: readonly ApplierRun[]): Promise<void> {
         }
       }
     }
+    run.elapsedMs += Date.now() - started;
+    onApplied?.(run);
   }
 }
 

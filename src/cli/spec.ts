@@ -110,5 +110,13 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--dry-run', description: 'say what would be written, write nothing' },
     ],
   },
+  {
+    name: 'status',
+    summary: "this machine boot's run of mdctl: done, running, error or not run",
+    options: [
+      { flags: '--long', description: 'the timeline: route, every request, normalising, each applier' },
+      { flags: '--wait', description: 'wait until the boot is over and exit with its status (deadline: --timeout)' },
+    ],
+  },
   { name: 'completion', args: '<shell>', summary: 'print a shell completion script (bash)', options: [] },
 ];

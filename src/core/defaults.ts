@@ -7,6 +7,8 @@ export const DEFAULT_CACHE_DIR = '/run/mdctl';
 export const DEFAULT_STATE_DIR = '/var/lib/mdctl';
 /** The configuration file. */
 export const DEFAULT_CONFIG = '/etc/mdctl/config.yaml';
+/** The kernel's id of this machine boot: a report written during another boot is not this boot's. */
+export const BOOT_ID_FILE = '/proc/sys/kernel/random/boot_id';
 
 /** The overall deadline of every command but boot, in seconds. */
 export const FETCH_TIMEOUT_SECONDS = 10;

@@ -302,6 +302,19 @@ class Client implements MetadataClient {
     return `${target.pathname}${target.search}`;
   }
 
+  /** Tells the observer, if any, about one exchange that started at `started` (epoch ms). */
+  private observe(attempt: Attempt, started: number, outcome: { status: number | null; bytes: number; error?: string }): void {
+    this.options.observe?.({
+      step: 'http',
+      at: new Date(started).toISOString(),
+      ms: Date.now() - started,
+      method: attempt.method,
+      endpoint: this.shownOrigin,
+      path: attempt.target,
+      ...outcome,
+    });
+  }
+
   /** One HTTP exchange over the agent, streaming the body and stopping as soon as it passes the cap. */
   private async once(attempt: Attempt, tryNumber: number): Promise<HttpResponse> {
     if (this.closed) throw new MdctlError('ERR_UNREACHABLE', `${attempt.what}: aborted (client closed)`);
@@ -312,6 +325,7 @@ class Client implements MetadataClient {
     const url = `${this.parsed.origin}${attempt.target}`;
     const shown = `${this.shownOrigin}${attempt.target}`;
     const started = Date.now();
+    let received = 0;
     const response = await this.track(
       (signal) =>
         new Promise<HttpResponse>((resolve, reject) => {
@@ -351,6 +365,7 @@ class Client implements MetadataClient {
           });
           stream.on('data', (chunk: Buffer) => {
             size += chunk.length;
+            received = size;
             if (size > attempt.maxBytes) fail(tooLarge());
             else chunks.push(chunk);
           });
@@ -362,10 +377,13 @@ class Client implements MetadataClient {
           });
         }),
     ).catch((error: unknown) => {
-      this.options.log?.(`${attempt.method} ${shown} (try ${tryNumber}): ${isMdctlError(error) ? error.message : describe(error)}`);
+      const why = isMdctlError(error) ? error.message : describe(error);
+      this.options.log?.(`${attempt.method} ${shown} (try ${tryNumber}): ${why}`);
+      this.observe(attempt, started, { status: null, bytes: received, error: why });
       throw error;
     });
     this.options.log?.(`${attempt.method} ${shown} (try ${tryNumber}): ${response.status} in ${Date.now() - started} ms`);
+    this.observe(attempt, started, { status: response.status, bytes: response.body.length });
     return response;
   }
 }

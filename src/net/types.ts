@@ -1,5 +1,6 @@
 // The metadata HTTP client's interface, as sources use it (implemented in net/http.ts).
 import type { Deadline } from '../core/deadline.js';
+import type { StepObserver } from '../core/timeline.js';
 
 export interface HttpResponse {
   status: number;
@@ -29,6 +30,8 @@ export interface ClientOptions {
   headers?: Record<string, string>;
   /** Debug log of requests. */
   log?: (message: string) => void;
+  /** Hears every HTTP exchange (each try, each redirect hop) for the boot report. */
+  observe?: StepObserver;
   /** Injected for tests: sleep between retries, randomness for jitter. */
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;

@@ -3,6 +3,7 @@ import { writeCache } from '../cache/cache.js';
 import { Deadline } from '../core/deadline.js';
 import { isMdctlError } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
+import type { StepObserver } from '../core/timeline.js';
 import { normalize } from '../model/normalize.js';
 import { parseSourceSpec, readMetadata, type ClientFactory } from './select.js';
 
@@ -26,6 +27,8 @@ export interface FetchRequest {
   cache?: 'write' | 'best-effort' | 'skip';
   /** Non-fatal problems (a best-effort cache write that failed). */
   warn?: (message: string) => void;
+  /** Hears route discovery, every HTTP exchange and normalising (the boot report). */
+  observe?: StepObserver;
 }
 
 export interface FetchSummary {
@@ -50,6 +53,15 @@ async function candidateBases(endpoint: string | undefined, root: string): Promi
   if (endpoint !== undefined && endpoint !== '') return candidates({ ipv4: null, ipv6: [] }, endpoint).map((c) => c.base);
   const { readRoutes } = await import('../net/route.js');
   return candidates(await readRoutes(root)).map((c) => c.base);
+}
+
+/** The candidates, with the route step told to the observer. */
+async function observedCandidates(request: FetchRequest, root: string): Promise<string[]> {
+  const started = Date.now();
+  const bases = await candidateBases(request.endpoint, root);
+  const endpointGiven = request.endpoint !== undefined && request.endpoint !== '';
+  request.observe?.({ step: 'route', at: new Date(started).toISOString(), ms: Date.now() - started, candidates: bases, endpoint_given: endpointGiven });
+  return bases;
 }
 
 /** got is loaded only when the network is used (never for a config drive). */
@@ -78,14 +90,17 @@ export async function fetchInstance(request: FetchRequest): Promise<FetchResult>
   const deadline = new Deadline(request.timeoutMs);
   const raw = await readMetadata({
     spec,
-    candidates: () => candidateBases(request.endpoint, root),
+    candidates: () => observedCandidates(request, root),
     clientFactory: loadClientFactory,
     deadline,
     root,
     probeConfigDrive: request.endpoint === undefined || request.endpoint === '',
     log,
+    observe: request.observe,
   });
-  const instance = normalize(raw, new Date());
+  const normalising = Date.now();
+  const instance = normalize(raw, new Date(normalising));
+  request.observe?.({ step: 'normalise', at: new Date(normalising).toISOString(), ms: Date.now() - normalising, instance_id: instance.instance_id });
   const cache = await storeCache(request, instance);
   return {
     instance,

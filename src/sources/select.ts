@@ -2,6 +2,7 @@
 import type { Deadline } from '../core/deadline.js';
 import { Exit, MdctlError, isMdctlError, quote } from '../core/errors.js';
 import type { RawMetadata } from '../core/raw.js';
+import type { StepObserver } from '../core/timeline.js';
 import type { ClientOptions, HttpResponse, MetadataClient } from '../net/types.js';
 import { findConfigDrive, readConfigDrive } from './configdrive.js';
 import { crawlEc2 } from './ec2.js';
@@ -36,6 +37,8 @@ export interface SelectOptions {
   /** Look for a mounted config-2 drive before the network (auto without --endpoint). */
   probeConfigDrive: boolean;
   log: (message: string) => void;
+  /** Hears every HTTP exchange (the boot report). */
+  observe?: StepObserver;
 }
 
 export interface Winner {
@@ -77,14 +80,14 @@ export async function readMetadata(options: SelectOptions): Promise<RawMetadata>
  */
 export async function race(
   candidates: readonly string[],
-  options: Pick<SelectOptions, 'deadline' | 'log'> & { createClient: ClientFactory },
+  options: Pick<SelectOptions, 'deadline' | 'log' | 'observe'> & { createClient: ClientFactory },
 ): Promise<Winner> {
   if (candidates.length === 0) {
     throw new MdctlError('ERR_NO_ROUTE', 'metadata service: no candidate address (no route to 169.254.169.254 and no IPv6 link-local interface)', {
       hint: 'check `mdctl route`, or give --endpoint URL',
     });
   }
-  const clients = candidates.map((base) => options.createClient(base, { deadline: options.deadline, log: options.log }));
+  const clients = candidates.map((base) => options.createClient(base, { deadline: options.deadline, log: options.log, observe: options.observe }));
   const attempts = clients.map(async (client): Promise<Winner> => {
     const index = await client.request(INDEX_PATH);
     if (index.status >= 500) throw new MdctlError('ERR_UNREACHABLE', `GET ${quote(`${client.base}${INDEX_PATH}`)}: the service answered ${index.status}`);

@@ -75,6 +75,8 @@ export interface ApplyDocumentOptions {
   /** Set when the caller (boot) already holds the state dir's lock. */
   locked?: boolean;
   lockWaitMs?: number;
+  /** Hears each applier as it is done (boot's report). */
+  onApplied?: (run: ApplierRun) => void;
 }
 
 /** The appliers a run will use, chosen before any metadata is read so a bad --only fails at once. */
@@ -110,7 +112,7 @@ export async function applyDocument(ctx: CommandContext<ApplyFlags>, doc: Instan
     if (loaded.warning !== undefined) out.warn(loaded.warning);
     const runs = await planAppliers(selected, doc, runOptions, loaded.appliers);
     if (!out.structured && !out.quiet) out.data(renderPlan(runs, await out.chalk()));
-    await applyPlanned(runs);
+    await applyPlanned(runs, options.onApplied);
     // Changes are already made: a state that cannot be written (disk full) is reported with them, exit 3.
     const stateError = dryRun ? null : await writeState(opts.stateDir, doc.instance_id, rememberedState(runs, loaded.appliers)).then(() => null, (error: unknown) => error);
     await report(ctx, runs, failures, dryRun);

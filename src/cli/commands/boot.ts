@@ -9,6 +9,9 @@ import type { CommandContext } from '../context.js';
 import { BOOT_TIMEOUT_SECONDS, FETCH_TIMEOUT_SECONDS, parseTimeout } from '../../core/defaults.js';
 import { fetchInstance } from '../../sources/fetch.js';
 import { fetchRequest } from '../fetch-request.js';
+import type { StepObserver } from '../../core/timeline.js';
+import type { Stage } from '../../status/report.js';
+import { BootReportWriter } from '../../status/writer.js';
 import { applyDocument, prepareAppliers, type ApplyFlags } from './apply.js';
 
 const FIRST_PAUSE_MS = 500;
@@ -17,12 +20,12 @@ const MAX_PAUSE_MS = 5_000;
 const ATTEMPT_MS = FETCH_TIMEOUT_SECONDS * 1000;
 
 /** Fetches until the service answers or the deadline passes; only "unreachable" failures (exit 4) are retried. */
-async function fetchWithinDeadline(ctx: CommandContext<ApplyFlags>, deadline: Deadline): Promise<Instance> {
+async function fetchWithinDeadline(ctx: CommandContext<ApplyFlags>, deadline: Deadline, observe: StepObserver): Promise<Instance> {
   let pause = FIRST_PAUSE_MS;
   for (let attempt = 1; ; attempt += 1) {
     try {
       const timeoutMs = Math.max(1, Math.min(ATTEMPT_MS, deadline.remaining()));
-      const { instance } = await fetchInstance(fetchRequest(ctx, timeoutMs, ctx.opts.dryRun === true ? 'skip' : 'write'));
+      const { instance } = await fetchInstance({ ...fetchRequest(ctx, timeoutMs, ctx.opts.dryRun === true ? 'skip' : 'write'), observe });
       return instance;
     } catch (error) {
       if (exitStatusOf(error) !== Exit.UNREACHABLE || deadline.remaining() <= pause) throw error;
@@ -37,6 +40,14 @@ async function fetchWithinDeadline(ctx: CommandContext<ApplyFlags>, deadline: De
 
 export async function run(ctx: CommandContext): Promise<number> {
   const typed = ctx as unknown as CommandContext<ApplyFlags>;
+  // The stage the boot report records this run as (`local` is the stage before networking).
+  const stage: Stage = 'boot';
+  const report = await BootReportWriter.start({ stateDir: typed.opts.stateDir, stage, env: ctx.env, enabled: typed.opts.dryRun !== true, warn: (message) => ctx.out.warn(message) });
+  return report.track(() => boot(typed, report));
+}
+
+/** The boot itself; `report` records it in the state dir as it goes. */
+async function boot(typed: CommandContext<ApplyFlags>, report: BootReportWriter): Promise<number> {
   const config = await loadConfig(typed.opts.config);
   const timeoutMs = typed.opts.timeout !== undefined ? parseTimeout(typed.opts.timeout, BOOT_TIMEOUT_SECONDS) : (config.boot_timeout ?? BOOT_TIMEOUT_SECONDS) * 1000;
   const prepared = await prepareAppliers(typed, config);
@@ -44,8 +55,10 @@ export async function run(ctx: CommandContext): Promise<number> {
   let release: Release | undefined;
   if (typed.opts.dryRun !== true) release = await lockStateDir(typed.opts.stateDir, timeoutMs);
   try {
-    const doc = await fetchWithinDeadline(typed, deadline);
-    return await applyDocument(typed, doc, prepared, { locked: true });
+    await report.open();
+    const doc = await fetchWithinDeadline(typed, deadline, report.observe);
+    report.instance(doc);
+    return await applyDocument(typed, doc, prepared, { locked: true, onApplied: report.applied });
   } finally {
     await release?.();
   }
