@@ -16,10 +16,17 @@ export interface StatusOptions {
   alive?: (pid: number) => boolean;
 }
 
-/** The boot's state now. */
+/**
+ * The boot's state now. A run whose process is gone is looked up again after that was seen: its
+ * last write comes before its exit, so only a run that died without one counts as killed.
+ */
 export async function readStatus(options: StatusOptions): Promise<BootView> {
-  const [report, bootId] = await Promise.all([readReport(options.stateDir), readBootId(options.bootIdFile)]);
-  return viewOf(report, bootId, options.alive ?? processAlive);
+  const alive = options.alive ?? processAlive;
+  const [first, bootId] = await Promise.all([readReport(options.stateDir), readBootId(options.bootIdFile)]);
+  const running = Object.values(first?.stages ?? {}).filter((run) => run.state === 'running');
+  const gone = new Set(running.map((run) => run.pid).filter((pid) => !alive(pid)));
+  const report = gone.size === 0 ? first : await readReport(options.stateDir);
+  return viewOf(report, bootId, (pid) => !gone.has(pid));
 }
 
 export interface WaitOptions extends StatusOptions {
