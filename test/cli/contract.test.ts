@@ -98,6 +98,7 @@ const CASES: Case[] = [
   { name: 'doctor', args: async () => [...(await isolated()), 'doctor'], status: 0 },
   { name: 'install', args: async () => ['install', '--root', await fresh('image'), '--dry-run'], status: 0 },
   { name: 'completion', args: async () => ['completion', 'bash'], status: 0 },
+  { name: 'status', args: async () => [...(await isolated()), 'status'], status: 0 },
 ];
 
 before(async () => {
