@@ -2,7 +2,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -12,6 +11,7 @@ import type { BootReport } from '../../src/status/report.js';
 import { PASSWD, makeRoot, removeRoots } from '../appliers/root.js';
 import { BIN, runCli, type CliResult } from '../helpers/cli.js';
 import { SEED_STATIC_FIXTURE, startEmulator, writeFixture } from '../helpers/emulator.js';
+import { closedPort } from '../sources/front.js';
 
 after(removeRoots);
 
@@ -55,14 +55,6 @@ function startStatus(args: string[]): { waiting: Promise<void>; done: Promise<Cl
     });
   });
   return { waiting, done };
-}
-
-async function closedPort(): Promise<string> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return `http://127.0.0.1:${port}`;
 }
 
 function reportOf(state: string): BootReport {
