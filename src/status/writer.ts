@@ -4,6 +4,7 @@ import type { ChangeResult } from '../core/applier.js';
 import { Exit, exitStatusOf, isMdctlError } from '../core/errors.js';
 import type { ApplierStep, StepObserver, TimelineStep } from '../core/timeline.js';
 import { writeFileAtomic } from '../system/files.js';
+import { processAlive } from '../system/process.js';
 import { BOOT_REPORT_FILE, REPORT_SCHEMA, readBootId, readReport, type BootReport, type Stage, type StageRun } from './report.js';
 
 /**
@@ -99,7 +100,7 @@ export class BootReportWriter {
     return new BootReportWriter(options, await readBootId(options.bootIdFile));
   }
 
-  /** Starts writing: keeps the other stage of this machine boot, counts this stage's runs, writes `running`. */
+  /** Starts writing: keeps the other stage of this machine boot, counts this stage's runs, queues `running`. */
   async open(): Promise<void> {
     if (this.opened || !this.options.enabled) return;
     this.opened = true;
@@ -110,7 +111,12 @@ export class BootReportWriter {
       this.entry.run = (earlier?.run ?? 0) + 1;
     }
     await mkdir(this.options.stateDir, { recursive: true, mode: 0o755 }).catch(() => undefined);
+    // Written in the background, as every step is: only finish() waits for the writes.
     this.schedule();
+  }
+
+  /** Resolves when every write queued so far is done. */
+  async flush(): Promise<void> {
     await this.writing;
   }
 
@@ -140,8 +146,20 @@ export class BootReportWriter {
       restarts: restartsAfter(this.options.stage, status, this.options.env),
     });
     await this.open();
+    if (await this.supplanted()) return;
     this.schedule();
-    await this.writing;
+    await this.flush();
+  }
+
+  /**
+   * Whether another live run of this stage has written the report since: the end is recorded
+   * after the state dir's lock is released, so a run that took the lock meanwhile owns the entry.
+   */
+  private async supplanted(): Promise<boolean> {
+    await this.flush();
+    const current = await readReport(this.options.stateDir).catch(() => null);
+    const entry = current?.boot_id === this.bootId ? current.stages[this.options.stage] : undefined;
+    return entry !== undefined && entry.state === 'running' && entry.pid !== this.entry.pid && processAlive(entry.pid);
   }
 
   /**

@@ -45,6 +45,7 @@ describe('BootReportWriter', () => {
     writer.observe(HTTP_STEP);
     assert.equal(existsSync(join(state, BOOT_REPORT_FILE)), false);
     await writer.open();
+    await writer.flush();
     let report = onDisk(state);
     assert.equal(report.boot_id, BOOT_A);
     assert.deepEqual({ state: report.stages.boot?.state, pid: report.stages.boot?.pid, run: report.stages.boot?.run }, { state: 'running', pid: 4242, run: 1 });
@@ -88,10 +89,26 @@ describe('BootReportWriter', () => {
     const state = makeRoot();
     const holder = await BootReportWriter.start(writerOptions(state, { pid: 1 }));
     await holder.open();
+    await holder.flush();
     const before = readFileSync(join(state, BOOT_REPORT_FILE), 'utf8');
     const second = await BootReportWriter.start(writerOptions(state));
     await assert.rejects(second.track(() => Promise.reject(new MdctlError('ERR_LOCKED', 'cannot lock'))), { code: 'ERR_LOCKED' });
     assert.equal(readFileSync(join(state, BOOT_REPORT_FILE), 'utf8'), before);
+  });
+
+  it('does not record its end over a live run of the same stage that took the lock since', async () => {
+    const state = makeRoot();
+    const ending = await BootReportWriter.start(writerOptions(state));
+    await ending.open();
+    await ending.flush();
+    // pid 1 runs for as long as the machine does.
+    const next = await BootReportWriter.start(writerOptions(state, { pid: 1 }));
+    await next.open();
+    await next.flush();
+    const before = readFileSync(join(state, BOOT_REPORT_FILE), 'utf8');
+    await ending.finish(0);
+    assert.equal(readFileSync(join(state, BOOT_REPORT_FILE), 'utf8'), before);
+    assert.deepEqual({ pid: onDisk(state).stages.boot?.pid, run: onDisk(state).stages.boot?.run }, { pid: 1, run: 2 });
   });
 
   it('writes nothing on a dry run', async () => {

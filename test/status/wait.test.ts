@@ -59,7 +59,9 @@ describe('waitForBoot', () => {
   it('sees a run that died without a word at the next re-check', async () => {
     const stateDir = makeRoot();
     const bootIdFileName = bootIdFile();
-    await (await BootReportWriter.start({ stateDir, stage: 'boot', env: {}, enabled: true, bootIdFile: bootIdFileName, pid: 12345 })).open();
+    const writer = await BootReportWriter.start({ stateDir, stage: 'boot', env: {}, enabled: true, bootIdFile: bootIdFileName, pid: 12345 });
+    await writer.open();
+    await writer.flush();
     let running = true;
     const view = await waitForBoot({ stateDir, bootIdFile: bootIdFileName, recheckMs: 50, alive: () => running, onWaiting: () => (running = false) });
     assert.deepEqual({ summary: view.summary, state: view.stages[0]?.state, exit: view.exitStatus }, { summary: 'error', state: 'killed', exit: 1 });
