@@ -171,6 +171,9 @@ describe('status as a user who is not root', () => {
       const ok = await asNobody([]);
       assert.equal(ok.status, 0, ok.stderr);
       assert.match(ok.stdout, /^status: done\ninstance: i-nobody\n/);
+      const waited = await asNobody(['--wait', '--json']);
+      assert.equal(waited.status, 0, waited.stderr);
+      assert.equal((JSON.parse(waited.stdout) as { status: string }).status, 'done');
       chmodSync(state, 0o700);
       for (const args of [[], ['--wait'], ['--json']]) {
         const denied = await asNobody(args);
