@@ -140,10 +140,18 @@ export function boot(box: Box, endpoint: string | undefined, timeoutSeconds: num
 
 /**
  * The state of everything a boot may touch, to compare before and after: root and cache down to
- * the mtimes; the state dir by content (the run lock comes and goes in it).
+ * the mtimes; the state dir by content (the run lock comes and goes in it), but for the boot
+ * report, which records every run, a failed one too (see bootReportSays).
  */
 export function everything(box: Box): Record<string, Record<string, string>> {
-  return { root: tree(box.root, true), cache: tree(box.cache, true), state: tree(box.state) };
+  const { './boot-report.json': _report, ...state } = tree(box.state);
+  return { root: tree(box.root, true), cache: tree(box.cache, true), state };
+}
+
+/** The boot report in the box's state dir records the run's end with this exit status. */
+export function bootReportSays(box: Box, status: number): void {
+  const report = JSON.parse(readFileSync(join(box.state, 'boot-report.json'), 'utf8')) as { stages: { boot?: { state: string; exit_status: number } } };
+  assert.deepEqual({ state: report.stages.boot?.state, exit: report.stages.boot?.exit_status }, { state: 'ended', exit: status });
 }
 
 /** The run failed with `status` and exactly one stderr line, "mdctl: ...", matching `cause`; nothing on stdout. */

@@ -7,6 +7,7 @@ import { cleanup, createNetns, uniqueName, wrap } from '../helpers/netns.js';
 import {
   META,
   boot,
+  bootReportSays,
   cacheDocument,
   cleanResult,
   emulatorWith,
@@ -52,6 +53,7 @@ async function refused(box: Box, endpoint: string, timeoutSeconds: number, statu
   const result = await boot(box, endpoint, timeoutSeconds);
   failedWith(result, status, cause);
   assert.deepEqual(everything(box), before);
+  bootReportSays(box, status);
 }
 
 /** Boot succeeded and left exactly what a clean boot leaves. */
@@ -75,6 +77,7 @@ test('no route (an empty network namespace, no --endpoint): exit 4 naming both r
   const result = await boot(box, undefined, 2, { wrap: wrap(EMPTY_NS) });
   failedWith(result, 4, /no route to 169\.254\.169\.254 .*\/proc\/net\/route.*no IPv6 link-local interface/);
   assert.deepEqual(everything(box), before);
+  bootReportSays(box, 4);
 });
 
 test('a blackhole (accepts, never answers) with --timeout 2: exit 4, timed out, nothing touched', async () => {
