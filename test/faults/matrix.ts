@@ -144,7 +144,8 @@ export function boot(box: Box, endpoint: string | undefined, timeoutSeconds: num
  * report, which records every run, a failed one too (see bootReportSays).
  */
 export function everything(box: Box): Record<string, Record<string, string>> {
-  const { './boot-report.json': _report, ...state } = tree(box.state);
+  const state = tree(box.state);
+  delete state['./boot-report.json'];
   return { root: tree(box.root, true), cache: tree(box.cache, true), state };
 }
 
