@@ -74,6 +74,11 @@ function rowsOf(view: BootView): Row[] {
   return view.stages.flatMap(({ stage, run, state }) => {
     const start: Row = { at: Date.parse(run.started_at), stage, step: 'start', what: `run ${run.run}, pid ${run.pid}${run.systemd ? ', under systemd' : ''}`, result: '', ms: null, details: [] };
     const rows = [start, ...run.timeline.map((step) => stepRow(stage, step))];
+    // The steps left out were between the first half and the latest half of the timeline.
+    const [early, late] = [rows[run.timeline.length / 2], rows[run.timeline.length / 2 + 1]];
+    if (run.timeline_omitted > 0 && early !== undefined && late !== undefined) {
+      rows.push({ at: (early.at + late.at) / 2, stage, step: '...', what: `${run.timeline_omitted} steps left out`, result: '', ms: null, details: [] });
+    }
     if (run.ended_at !== null) {
       const again = state === 'restarting' ? '; systemd will run it again' : '';
       rows.push({ at: Date.parse(run.ended_at), stage, step: 'end', what: run.error ?? '', result: `exit ${run.exit_status ?? '?'}${again}`, ms: Date.parse(run.ended_at) - Date.parse(run.started_at), details: [] });

@@ -37,6 +37,8 @@ export interface StageRun {
   /** Whether systemd will start the stage again (exit 4 under the boot unit). */
   restarts: boolean;
   timeline: TimelineStep[];
+  /** Steps left out of the middle of `timeline` to keep the report small (a boot that waits for hours). */
+  timeline_omitted: number;
 }
 
 export interface BootReport {
@@ -79,6 +81,7 @@ function stageProblem(stage: Stage, value: unknown): string | null {
     ['exit_status', value.exit_status === null || Number.isSafeInteger(value.exit_status)],
     ['error', nullable(value.error, 'string')],
     ['restarts', typeof value.restarts === 'boolean'],
+    ['timeline_omitted', Number.isSafeInteger(value.timeline_omitted)],
     ['timeline', Array.isArray(value.timeline) && value.timeline.every((step) => isObject(step) && typeof step.step === 'string' && typeof step.at === 'string' && typeof step.ms === 'number')],
   ];
   const bad = checks.find(([, ok]) => !ok);

@@ -15,6 +15,8 @@ const RESTARTED_ON: Record<Stage, readonly number[]> = { local: [], boot: [Exit.
 /** Changes kept per applier; a hostile user-data's thousand files must not make a huge report. */
 const MAX_CHANGES = 100;
 const MAX_TEXT = 300;
+/** Steps kept per run: the first half and the latest half of this many. */
+const MAX_STEPS = 1000;
 
 /** Whether systemd will run the stage again after it ended with `status`: its unit restarts on it, and systemd ran it. */
 export function restartsAfter(stage: Stage, status: number, env: NodeJS.ProcessEnv): boolean {
@@ -93,6 +95,7 @@ export class BootReportWriter {
       error: null,
       restarts: false,
       timeline: [],
+      timeline_omitted: 0,
     };
   }
 
@@ -120,8 +123,14 @@ export class BootReportWriter {
     await this.writing;
   }
 
+  /** Records a step; past MAX_STEPS, the oldest step of the latest half makes room (the first half stays). */
   record(step: TimelineStep): void {
-    this.entry.timeline.push(step);
+    const { timeline } = this.entry;
+    timeline.push(step);
+    if (timeline.length > MAX_STEPS) {
+      timeline.splice(MAX_STEPS / 2, 1);
+      this.entry.timeline_omitted += 1;
+    }
     this.schedule();
   }
 

@@ -164,7 +164,7 @@ describe('status as a user who is not root', () => {
         schema: 1,
         boot_id: bootIdText,
         updated_at: new Date().toISOString(),
-        stages: { boot: { stage: 'boot', state: 'ended', pid: 1, run: 1, systemd: true, instance_id: 'i-nobody', source: null, started_at: new Date().toISOString(), ended_at: new Date().toISOString(), exit_status: 0, error: null, restarts: false, timeline: [] } },
+        stages: { boot: { stage: 'boot', state: 'ended', pid: 1, run: 1, systemd: true, instance_id: 'i-nobody', source: null, started_at: new Date().toISOString(), ended_at: new Date().toISOString(), exit_status: 0, error: null, restarts: false, timeline: [], timeline_omitted: 0 } },
       };
       writeFileSync(join(state, 'boot-report.json'), JSON.stringify(report), { mode: 0o644 });
       const asNobody = (args: string[]): Promise<CliResult> => runCli(['status', '--state-dir', state, ...args], { env: ENV, wrap: NOBODY, entry: join(base, 'bin', 'mdctl.mjs') });

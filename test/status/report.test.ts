@@ -111,6 +111,19 @@ describe('BootReportWriter', () => {
     assert.deepEqual({ pid: onDisk(state).stages.boot?.pid, run: onDisk(state).stages.boot?.run }, { pid: 1, run: 2 });
   });
 
+  it('keeps the first and the latest 500 steps of a run that goes on for hours, counting those left out', async () => {
+    const state = makeRoot();
+    const writer = await BootReportWriter.start(writerOptions(state));
+    await writer.open();
+    for (let index = 0; index < 1500; index += 1) writer.observe({ ...HTTP_STEP, path: `/try/${index}` });
+    await writer.finish(4);
+    const run = onDisk(state).stages.boot;
+    const paths = (run?.timeline ?? []).map((step) => (step.step === 'http' ? step.path : ''));
+    assert.equal(paths.length, 1000);
+    assert.deepEqual([paths[0], paths[499], paths[500], paths[999]], ['/try/0', '/try/499', '/try/1000', '/try/1499']);
+    assert.equal(run?.timeline_omitted, 500);
+  });
+
   it('writes nothing on a dry run', async () => {
     const state = makeRoot();
     const writer = await BootReportWriter.start(writerOptions(state, { enabled: false }));

@@ -27,6 +27,7 @@ function stage(name: Stage, fields: Partial<StageRun> = {}): StageRun {
     error: null,
     restarts: false,
     timeline: [],
+    timeline_omitted: 0,
     ...fields,
   };
 }
@@ -124,6 +125,12 @@ describe('renderTimeline', () => {
 
   it('shows each applier\'s change summaries and errors under it', () => {
     assert.match(text, /applier +hostname +failed, 3 changes +250\n +\+ \/etc\/hostname: set to "x" \(applied\)\n +\.\.\. 2 more changes\n +✗ running hostname: denied\n/);
+  });
+
+  it('says where steps were left out of a long run', () => {
+    const steps: TimelineStep[] = Array.from({ length: 1000 }, (_, index) => ({ step: 'normalise', at: at(index * 10), ms: 0, instance_id: `i-${index}` }));
+    const long = renderTimeline(viewOf(report({ boot: stage('boot', { timeline: steps, timeline_omitted: 42, ended_at: at(20_000) }) }), BOOT, alive));
+    assert.match(long, /instance i-499 +ok +0\n +\+\d+\.\d{3} +boot +\.\.\. +42 steps left out\n.*instance i-500 /);
   });
 
   it('is the summary alone when the boot has not run', () => {
