@@ -80,7 +80,7 @@ describe('status --wait started before boot', () => {
         assert.equal(boot.status, expected, boot.stderr);
         const result = await waiter.done;
         assert.equal(result.status, expected, result.stderr + result.stdout);
-        assert.match(result.stderr, /^waiting for this boot's run of mdctl to end \(not run\)\n$/);
+        assert.match(result.stderr, /^waiting for this boot's run of mdctl to end \(status now: not run\)\n$/);
         assert.match(result.stdout, expected === 0 ? /^status: done\n/ : new RegExp(`^status: error \\(exit ${expected}\\)\\n`));
         if (expected !== 5) assert.match(result.stdout, new RegExp(`^instance: ${INSTANCE_ID}$`, 'm'));
       } finally {
@@ -101,7 +101,7 @@ describe('a boot that ends with 4', () => {
     assert.equal(result.status, 4);
     assert.ok(Date.now() - started >= 2000, 'it waited for the deadline');
     assert.equal(result.stdout, '');
-    assert.equal(result.stderr, "waiting for this boot's run of mdctl to end (running)\nmdctl: status --wait: this boot's run of mdctl is not over after 2 s (running) (it may still be waiting for the metadata service; see `mdctl status --long`)\n");
+    assert.equal(result.stderr, "waiting for this boot's run of mdctl to end (status now: running)\nmdctl: status --wait: this boot's run of mdctl is not over after 2 s (running) (it may still be waiting for the metadata service; see `mdctl status --long`)\n");
     const status = await runCli(['status', '--state-dir', d.state], { env: ENV });
     assert.equal(status.status, 0);
     assert.match(status.stdout, /^status: running\ninstance: -\nboot: exit 4 in [\d.]+ s: .*; systemd will run it again\n$/);

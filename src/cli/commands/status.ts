@@ -19,7 +19,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       ? await waitForBoot({
           ...options,
           timeoutMs: opts.timeout === undefined ? undefined : parseTimeout(opts.timeout, 0),
-          onWaiting: (seen) => out.info(`waiting for this boot's run of mdctl to end (${seen.summary})`),
+          onWaiting: (seen) => out.info(`waiting for this boot's run of mdctl to end (status now: ${seen.summary})`),
         })
       : await readStatus(options);
   if (out.structured) await out.value(statusJson(view));
