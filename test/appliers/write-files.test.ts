@@ -128,3 +128,15 @@ test('malformed user-data fails the applier with the reason and writes nothing; 
   const { run: script } = await run(root, doc({ user_data: '#!/bin/sh\necho\n' }));
   assert.deepEqual([script.changes, script.errors], [[], []]);
 });
+
+test('permissions 0o644 and 0o600 give those modes on disk; a bare 644 fails that entry alone, nothing written for it', async () => {
+  const root = makeRoot({ 'etc/passwd': PASSWD, 'etc/group': GROUP });
+  const document = cloudConfig(
+    ['write_files:', '  - {path: /etc/a, content: a, permissions: 0o644}', '  - {path: /etc/b, content: b, permissions: 0o600}', '  - {path: /etc/c, content: c, permissions: 644}'].join('\n'),
+  );
+  const { run: result } = await run(root, document);
+  assert.deepEqual([lstatSync(join(root, 'etc/a')).mode & 0o7777, lstatSync(join(root, 'etc/b')).mode & 0o7777], [0o644, 0o600]);
+  assert.equal(result.errors.length, 1);
+  assert.match(result.errors[0] ?? '', /write_files\[2\]: permissions 644 is ambiguous/);
+  assert.throws(() => lstatSync(join(root, 'etc/c')), { code: 'ENOENT' });
+});
