@@ -63,6 +63,42 @@ export function parseIpLinks(json: string): Link[] {
   });
 }
 
+/** One change to the kernel's routes, as a line of `ip -batch`. */
+export interface RouteOp {
+  op: 'replace' | 'delete';
+  route: RouteSpec;
+}
+
+/** Routes per `ip -batch` run: a chunk takes well under a second, so the state is recorded often. */
+export const ROUTE_CHUNK = 500;
+
+/** The batch line of one op; the destination stays a CIDR ("0.0.0.0/0"), so one batch mixes families. */
+function batchLine({ op, route }: RouteOp): string {
+  const line = ['route', op === 'replace' ? 'replace' : 'del', route.destination, 'via', route.gateway, 'dev', route.dev];
+  return (op === 'replace' ? [...line, 'proto', 'static'] : line).join(' ');
+}
+
+/**
+ * Which lines of an `ip -force -batch -` run failed, from its stderr: the messages printed
+ * before each "Command failed -:N" belong to line N (1-based). Returns one entry per line:
+ * null when it succeeded, else its error.
+ */
+export function parseBatchErrors(stderr: string, lines: number): (string | null)[] {
+  const errors: (string | null)[] = Array.from({ length: lines }, () => null);
+  let pending: string[] = [];
+  for (const text of stderr.split('\n')) {
+    const failed = /^Command failed .*:(\d+)$/.exec(text.trim());
+    if (failed === null) {
+      if (text.trim() !== '') pending.push(text.trim());
+      continue;
+    }
+    const index = Number(failed[1]) - 1;
+    if (index >= 0 && index < lines) errors[index] = pending.length === 0 ? 'failed' : pending.join('; ');
+    pending = [];
+  }
+  return errors;
+}
+
 function routeArgs(route: RouteSpec): string[] {
   const prefix = Number(route.destination.split('/')[1]);
   const destination = prefix === 0 ? 'default' : route.destination;
@@ -74,6 +110,11 @@ export interface RouteTable {
   list(family: Family): Promise<KernelRoute[]>;
   replace(route: RouteSpec): Promise<void>;
   remove(route: RouteSpec): Promise<void>;
+  /**
+   * Carries out the ops in one `ip -force -batch` run (mixed families); returns one entry per op:
+   * null when done, else why it failed. Throws only when ip cannot run at all.
+   */
+  batch(ops: readonly RouteOp[]): Promise<(string | null)[]>;
 }
 
 /**
@@ -93,6 +134,16 @@ export function ipRouteTable(command: readonly string[] = ['ip'], run: Exec = de
     },
     async remove(route) {
       await run([...command, `-${route.family}`, 'route', 'del', ...routeArgs(route)]);
+    },
+    async batch(ops) {
+      if (ops.length === 0) return [];
+      const input = `${ops.map(batchLine).join('\n')}\n`;
+      const result = await run([...command, '-force', '-batch', '-'], { input, allowFailure: true, timeoutMs: 60_000 });
+      const errors = parseBatchErrors(result.stderr, ops.length);
+      // A failure ip did not attribute to a line (it should not happen) fails the whole chunk.
+      const why = result.stderr.trim().split('\n')[0] ?? '';
+      if (result.status !== 0 && errors.every((error) => error === null)) return ops.map(() => `ip -batch failed: ${why === '' ? `exit status ${result.status}` : quote(why, 200)}`);
+      return errors;
     },
   };
 }

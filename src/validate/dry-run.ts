@@ -89,6 +89,7 @@ const NO_ROUTES: RouteTable = {
   list: () => Promise.reject(new MdctlError('ERR_FAILED', 'validate never reads the kernel routes')),
   replace: () => Promise.reject(new MdctlError('ERR_FAILED', 'validate never changes routes')),
   remove: () => Promise.reject(new MdctlError('ERR_FAILED', 'validate never changes routes')),
+  batch: () => Promise.reject(new MdctlError('ERR_FAILED', 'validate never changes routes')),
 };
 
 export interface DryRunOptions {

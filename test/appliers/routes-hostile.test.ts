@@ -19,18 +19,24 @@ function route(destination: string, gateway: string): Route {
 
 /** A routing table held in memory: what `ip` would show and do, for the planning logic. */
 function memoryTable(routes: KernelRoute[]): RouteTable & { routes: KernelRoute[] } {
+  const replace = async (spec: RouteSpec): Promise<void> => {
+    const at = routes.findIndex((r) => r.family === spec.family && r.destination === spec.destination);
+    if (at >= 0) routes.splice(at, 1);
+    routes.push({ ...spec });
+  };
+  const remove = async (spec: RouteSpec): Promise<void> => {
+    const at = routes.findIndex((r) => r.family === spec.family && r.destination === spec.destination && r.gateway === spec.gateway);
+    if (at >= 0) routes.splice(at, 1);
+  };
   return {
     routes,
     links: async () => [{ name: 'eth0', mac: MAC }],
     list: async (family) => routes.filter((r) => r.family === family),
-    replace: async (spec: RouteSpec) => {
-      const at = routes.findIndex((r) => r.family === spec.family && r.destination === spec.destination);
-      if (at >= 0) routes.splice(at, 1);
-      routes.push({ ...spec });
-    },
-    remove: async (spec: RouteSpec) => {
-      const at = routes.findIndex((r) => r.family === spec.family && r.destination === spec.destination && r.gateway === spec.gateway);
-      if (at >= 0) routes.splice(at, 1);
+    replace,
+    remove,
+    batch: async (ops) => {
+      for (const { op, route } of ops) await (op === 'replace' ? replace(route) : remove(route));
+      return ops.map(() => null);
     },
   };
 }
@@ -60,11 +66,12 @@ test('a route mdctl added and the admin then changed is not deleted when it leav
   assert.deepEqual(table.routes, [{ family: 4, destination: '10.20.0.0/16', gateway: '192.168.0.250', dev: 'eth0' }]);
 });
 
-test('a route that was there before mdctl and that the metadata lists is replaced, but never becomes mdctl\'s to delete', async () => {
+test('a route that was there before mdctl and that the metadata lists is kept with a warning naming it, and never becomes mdctl\'s to delete', async () => {
   const table = memoryTable([{ family: 4, destination: '10.20.0.0/16', gateway: '192.168.0.250', dev: 'eth0' }]);
   const applier = routesApplier(table);
   const first = await runRoutes(table, [route('10.20.0.0/16', '192.168.0.254'), route('10.21.0.0/16', '192.168.0.254')]);
-  assert.deepEqual(first.changes.map((c) => c.action), ['update', 'create']);
+  assert.deepEqual(first.changes.map((c) => c.action), ['noop', 'create']);
+  assert.deepEqual(first.warnings, ['route "10.20.0.0/16 via 192.168.0.254 dev eth0" not added: a route of someone else to 10.20.0.0/16 exists (10.20.0.0/16 via 192.168.0.250 dev eth0); left alone']);
   const remembered = applier.remember?.(first.results, { previous: undefined } as never) as { routes: RouteSpec[] };
   assert.deepEqual(remembered.routes.map((r) => r.destination), ['10.21.0.0/16']);
   const second = await runRoutes(table, [], remembered);
