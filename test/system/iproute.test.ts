@@ -1,7 +1,7 @@
 // iproute2 JSON parsing, and route replace/list/remove for real in a network namespace made by the test.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ipRouteTable, parseIpLinks, parseIpRoutes } from '../../src/system/iproute.js';
+import { ipRouteTable, parseBatchErrors, parseIpLinks, parseIpRoutes, type RouteOp } from '../../src/system/iproute.js';
 import { addAddr, cleanup, createNetns, run, uniqueName } from '../helpers/netns.js';
 
 test('ip -j route output parses into CIDR routes', () => {
@@ -66,4 +66,34 @@ test('routes are replaced, listed and removed in a namespace', async () => {
   assert.equal((await table.list(4)).some((r) => r.destination === '10.20.0.0/16'), false);
   await assert.rejects(table.remove(route), (error: Error & { code?: string }) => error.code === 'ERR_EXEC');
   await assert.rejects(table.replace({ family: 4, destination: '10.30.0.0/16', gateway: '10.99.0.1', dev: 'dum0' }), /ERR_EXEC|failed/);
+});
+
+test('ip -force -batch errors are given to the line they belong to', () => {
+  const stderr = 'Error: Nexthop has invalid gateway.\nCommand failed -:2\nRTNETLINK answers: No such process\nCommand failed -:3\nCommand failed -:9\n';
+  assert.deepEqual(parseBatchErrors(stderr, 4), [null, 'Error: Nexthop has invalid gateway.', 'RTNETLINK answers: No such process', null]);
+  assert.deepEqual(parseBatchErrors('', 2), [null, null]);
+});
+
+test('a batch mixes families and ops in one ip run; each failed line fails its own route only', async () => {
+  const table = ipRouteTable(['ip', 'netns', 'exec', ns, 'ip']);
+  await run(['ip', '-n', ns, 'addr', 'add', '2001:db8:7::10/64', 'dev', 'dum0', 'nodad']);
+  const ops: RouteOp[] = [
+    { op: 'replace', route: { family: 4, destination: '10.40.0.0/16', gateway: '192.168.7.254', dev: 'dum0' } },
+    { op: 'replace', route: { family: 4, destination: '10.41.0.0/16', gateway: '10.99.0.1', dev: 'dum0' } },
+    { op: 'delete', route: { family: 4, destination: '10.42.0.0/16', gateway: '192.168.7.254', dev: 'dum0' } },
+    { op: 'replace', route: { family: 6, destination: '::/0', gateway: 'fe80::1', dev: 'dum0' } },
+    { op: 'replace', route: { family: 4, destination: '0.0.0.0/0', gateway: '192.168.7.1', dev: 'no-such-dev' } },
+    { op: 'replace', route: { family: 6, destination: '2001:db8:9::/48', gateway: '2001:db8:7::1', dev: 'dum0' } },
+  ];
+  const errors = await table.batch(ops);
+  assert.deepEqual(errors.map((error) => error !== null), [false, true, true, false, true, false]);
+  assert.match(errors[1] ?? '', /gateway/i);
+  assert.match(errors[4] ?? '', /no-such-dev/);
+  assert.ok((await table.list(4)).some((r) => r.destination === '10.40.0.0/16' && r.gateway === '192.168.7.254'));
+  const six = await table.list(6);
+  assert.ok(six.some((r) => r.destination === '::/0' && r.gateway === 'fe80::1'));
+  assert.ok(six.some((r) => r.destination === '2001:db8:9::/48'));
+  assert.deepEqual(await table.batch([{ op: 'delete', route: ops[0]!.route }]), [null]);
+  assert.deepEqual(await table.batch([]), []);
+  await assert.rejects(ipRouteTable(['/nonexistent/mdctl-test/ip']).batch(ops), /is not installed/);
 });
