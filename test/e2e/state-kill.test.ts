@@ -36,7 +36,7 @@ export default {
 /** The seed's static instance with a cloud-config append instead of its script; `trimmed` drops the 172.31.5.0/24 route. */
 function fixture(trimmed: boolean): string {
   let text = readFileSync(SEED_STATIC_FIXTURE, 'utf8').replace(
-    /    user_data: \|\n      #!\/bin\/sh\n[^\n]*\n/,
+    / {4}user_data: \|\n {6}#!\/bin\/sh\n[^\n]*\n/,
     '    user_data: |\n      #cloud-config\n      write_files:\n        - {path: /etc/motd, content: "appended once\\n", append: true}\n',
   );
   if (trimmed) text = text.replace(/\n\s*- \{network: 172\.31\.5\.0[^\n]*/, '');
