@@ -143,7 +143,7 @@ export function scriptsApplier(options: ScriptsOptions): Applier {
           changes.push({ applier: ID, action: 'noop', target, summary: describeDone(status) });
           continue;
         }
-        const where = ctx.root === '/' ? '' : `, chrooted into ${quote(ctx.root)}`;
+        const where = ctx.root === '/' || !ctx.live ? '' : `, chrooted into ${quote(ctx.root)}`;
         const change: Change = { applier: ID, action: 'create', target, summary: `run once for this instance${where} (timeout ${timeoutMs / 1000} s)`, data: { unit, dir } };
         if (dir === null) change.skipped = 'no state dir';
         else if (!ctx.live) change.skipped = 'not live';

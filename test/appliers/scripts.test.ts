@@ -1,13 +1,13 @@
 // The scripts applier with real processes: order, once per instance, logs and statuses, failure, timeout, not live, dry run.
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { applyPlanned, planAppliers } from '../../src/appliers/runner.js';
 import { scriptsApplier, scriptsDir, type ScriptStatus } from '../../src/appliers/scripts.js';
 import type { Instance } from '../../src/core/instance.js';
+import { copyPrograms } from '../helpers/chroot.js';
 import { doc } from './root.js';
 
 const dirs: string[] = [];
@@ -175,11 +175,7 @@ after(() => rmSync(join('/', proof), { force: true }));
 /** A root of its own with /bin/sh and the libraries ldd names for it, and a file only it has. */
 function shellRoot(): string {
   const root = tempDir();
-  const libraries = execFileSync('ldd', ['/bin/sh'], { encoding: 'utf8' }).match(/\/\S+/g) ?? [];
-  for (const path of ['/bin/sh', ...libraries]) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    copyFileSync(path, join(root, path));
-  }
+  copyPrograms(root, ['/bin/sh']);
   mkdirSync(join(root, 'etc'));
   writeFileSync(join(root, 'etc/only-in-this-root'), 'yes\n');
   return root;
