@@ -1,4 +1,4 @@
-// Kernel routes and links through iproute2 (`ip -j`), run without a shell; pure parsers for its JSON.
+// Kernel routes and links through iproute2 (`ip -j` to read, `ip -force -batch` to change), run without a shell; pure parsers for its output.
 import { MdctlError, quote } from '../core/errors.js';
 import { exec as defaultExec, type Exec } from './exec.js';
 
@@ -99,17 +99,9 @@ export function parseBatchErrors(stderr: string, lines: number): (string | null)
   return errors;
 }
 
-function routeArgs(route: RouteSpec): string[] {
-  const prefix = Number(route.destination.split('/')[1]);
-  const destination = prefix === 0 ? 'default' : route.destination;
-  return [destination, 'via', route.gateway, 'dev', route.dev];
-}
-
 export interface RouteTable {
   links(): Promise<Link[]>;
   list(family: Family): Promise<KernelRoute[]>;
-  replace(route: RouteSpec): Promise<void>;
-  remove(route: RouteSpec): Promise<void>;
   /**
    * Carries out the ops in one `ip -force -batch` run (mixed families); returns one entry per op:
    * null when done, else why it failed. Throws only when ip cannot run at all.
@@ -128,12 +120,6 @@ export function ipRouteTable(command: readonly string[] = ['ip'], run: Exec = de
     },
     async list(family) {
       return parseIpRoutes((await run([...command, '-j', `-${family}`, 'route', 'show', 'table', 'main'])).stdout, family);
-    },
-    async replace(route) {
-      await run([...command, `-${route.family}`, 'route', 'replace', ...routeArgs(route), 'proto', 'static']);
-    },
-    async remove(route) {
-      await run([...command, `-${route.family}`, 'route', 'del', ...routeArgs(route)]);
     },
     async batch(ops) {
       if (ops.length === 0) return [];

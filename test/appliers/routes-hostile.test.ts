@@ -32,8 +32,6 @@ function memoryTable(routes: KernelRoute[]): RouteTable & { routes: KernelRoute[
     routes,
     links: async () => [{ name: 'eth0', mac: MAC }],
     list: async (family) => routes.filter((r) => r.family === family),
-    replace,
-    remove,
     batch: async (ops) => {
       for (const { op, route } of ops) await (op === 'replace' ? replace(route) : remove(route));
       return ops.map(() => null);

@@ -50,7 +50,7 @@ after(cleanup);
 
 test('not live: every route is planned and skipped, the system is not even read', async () => {
   const refuse = (): Promise<never> => Promise.reject(new Error('the route table must not be used'));
-  const untouchable: RouteTable = { links: refuse, list: refuse, replace: refuse, remove: refuse, batch: refuse };
+  const untouchable: RouteTable = { links: refuse, list: refuse, batch: refuse };
   const { run: result, state } = await runRoutes(SEED_ROUTES, [{ family: 4, destination: '10.9.0.0/16', gateway: '192.168.0.9', dev: 'eth0' }], {
     live: false,
     routeTable: untouchable,
