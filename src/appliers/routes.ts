@@ -137,8 +137,9 @@ function planLive(wanted: CheckedRoute[], owned: RouteSpec[], devByMac: Map<stri
 
 /**
  * The routes mdctl owns after these results, also while the run is under way: a route being
- * added counts as added (the next run removes it if it did not stay wanted), a route being
- * deleted or changed still counts as it was until that is done.
+ * added, or whose adding failed, counts as added (the next run finds it present and owned, or
+ * absent and forgets it); a route being deleted or changed still counts as it was until that
+ * is done.
  */
 function ownedAfter(results: ProgressResult[], previous: RouteSpec[]): RouteSpec[] {
   const owned = new Map<string, RouteSpec>();
@@ -152,7 +153,8 @@ function ownedAfter(results: ProgressResult[], previous: RouteSpec[]): RouteSpec
     const route = effect.route.dev === null ? null : (effect.route as RouteSpec);
     if (effect.op === 'replace') {
       if (status !== 'applied') before.forEach(own);
-      if (route !== null && (status === 'applied' || status === 'started')) own(route);
+      // A failed chunk (ip killed by its timeout) may have added some of its routes: owning one that is not there is harmless.
+      if (route !== null && (status === 'applied' || status === 'started' || status === 'failed')) own(route);
     } else if (effect.op === 'delete') {
       if (status !== 'applied' && route !== null) own(route);
     } else if (effect.op === 'keep' && before.length > 0 && route !== null) own(route);

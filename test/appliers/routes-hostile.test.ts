@@ -84,7 +84,7 @@ test('ip missing from the system fails the routes applier with a one-line messag
   assert.ok(!result.errors[0]?.includes('\n'));
 });
 
-test('while a run is under way, a route being added is owned, one being deleted or changed is owned as it was until that is done', async () => {
+test('while a run is under way, a route being added (or whose adding failed) is owned, one being deleted or changed is owned as it was until that is done', async () => {
   const mine = (destination: string, gateway: string): RouteSpec => ({ family: 4, destination, gateway, dev: 'eth0' });
   const table = memoryTable([mine('10.1.0.0/16', '192.168.0.1'), mine('10.2.0.0/16', '192.168.0.1')]);
   const applier = routesApplier(table);
@@ -100,7 +100,8 @@ test('while a run is under way, a route being added is owned, one being deleted 
   const owned = (statuses: string[]) =>
     (applier.remember?.(changes.map((change, i) => ({ change, status: statuses[i] as 'started' })), planned!.ctx) as { routes: RouteSpec[] }).routes.map((r) => `${r.destination} via ${r.gateway}`).sort();
   assert.deepEqual(owned(['started', 'started', 'pending', 'started']), ['10.1.0.0/16 via 192.168.0.1', '10.1.0.0/16 via 192.168.0.9', '10.2.0.0/16 via 192.168.0.1', '10.3.0.0/16 via 192.168.0.1']);
-  assert.deepEqual(owned(['applied', 'applied', 'failed', 'applied']), ['10.1.0.0/16 via 192.168.0.9', '10.3.0.0/16 via 192.168.0.1']);
+  assert.deepEqual(owned(['applied', 'applied', 'pending', 'applied']), ['10.1.0.0/16 via 192.168.0.9', '10.3.0.0/16 via 192.168.0.1']);
+  assert.deepEqual(owned(['failed', 'failed', 'failed', 'failed']), ['10.1.0.0/16 via 192.168.0.1', '10.1.0.0/16 via 192.168.0.9', '10.2.0.0/16 via 192.168.0.1', '10.3.0.0/16 via 192.168.0.1', '10.4.0.0/16 via 192.168.0.1'], 'a failed chunk may have added some of its routes');
   // The next run after a kill in the middle: whichever gateway 10.1 has, it is mdctl's to change again.
   table.routes.splice(0, table.routes.length, mine('10.1.0.0/16', '192.168.0.1'), mine('10.2.0.0/16', '192.168.0.1'), mine('10.3.0.0/16', '192.168.0.1'));
   const after = await runRoutes(table, [route('10.1.0.0/16', '192.168.0.8')], { routes: [mine('10.1.0.0/16', '192.168.0.1'), mine('10.1.0.0/16', '192.168.0.9'), mine('10.2.0.0/16', '192.168.0.1'), mine('10.3.0.0/16', '192.168.0.1')] });
