@@ -1,7 +1,7 @@
-// A run killed (SIGKILL) after its routes and an append were made, in a namespace: the next run owns those routes and does not append again.
+// A run killed (SIGKILL) after its routes and an append were made, or while it adds routes in chunks, in a namespace: the next run owns those routes and does not append again.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -43,8 +43,16 @@ function fixture(trimmed: boolean): string {
   return text;
 }
 
+/** The seed's instance with `count` /24 routes via 192.168.0.1 instead of its three. */
+function manyRoutes(count: number): string {
+  const routes = Array.from({ length: count }, (_, i) => `\n            - {network: 100.${64 + (i >> 8)}.${i & 255}.0, netmask: 255.255.255.0, gateway: 192.168.0.1}`);
+  const text = fixture(false).replace(/ {10}routes:\n(?: {12}- \{network[^\n]*\n)+/, `          routes:${count === 0 ? ' []' : routes.join('')}\n`);
+  assert.equal((text.match(/network: 100\./g) ?? []).length, count);
+  return text;
+}
+
 /** The arguments of `mdctl apply` in the guest. */
-function applyArgs(cacheDir: string): string[] {
+function applyArgs(cacheDir: string, state = stateDir): string[] {
   return [
     'apply',
     '--root',
@@ -59,7 +67,7 @@ function applyArgs(cacheDir: string): string[] {
     '--cache-dir',
     cacheDir,
     '--state-dir',
-    stateDir,
+    state,
     '--config',
     join(dir, 'config.yaml'),
   ];
@@ -82,6 +90,51 @@ function applyKilledWhileHeld(cacheDir: string): Promise<{ signal: NodeJS.Signal
       resolve({ signal, stderr });
     });
   });
+}
+
+/** Whether a process has exited (gone, or a zombie no one reaps). */
+function exited(pid: number): boolean {
+  try {
+    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+/** The processes whose parent is `pid`, from /proc/<pid>/stat. */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        return readFileSync(`/proc/${name}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1] === String(pid);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/**
+ * Starts apply and SIGKILLs it when `ip monitor` shows the first route it adds (while it adds
+ * them, in chunks); then waits for the `ip -batch` it had started, which finishes its chunk.
+ */
+async function applyKilledOnFirstRoute(cacheDir: string, state: string): Promise<NodeJS.Signals | null> {
+  const monitor = spawn('ip', ['-n', GUEST, 'monitor', 'route'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const [file, ...args] = [...wrap(GUEST), process.execPath, BIN, ...applyArgs(cacheDir, state)] as [string, ...string[]];
+  const child = spawn(file, args, { env: { ...process.env, NO_COLOR: '1', ...ENV }, stdio: 'ignore' });
+  let helpers: number[] = [];
+  monitor.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    if (!/100\.\d+\.\d+\.0\/24/.test(chunk) || child.pid === undefined || child.exitCode !== null) return;
+    helpers = childrenOf(child.pid);
+    child.kill('SIGKILL');
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_status, how) => resolve(how)));
+  clearTimeout(timer);
+  monitor.kill();
+  while (!helpers.every(exited)) await new Promise((resolve) => setTimeout(resolve, 20));
+  return signal;
 }
 
 async function guestRoutes(): Promise<string[]> {
@@ -122,4 +175,19 @@ test('killed after its routes and an append: the next run removes the route that
   assert.equal(next.status, 0, next.stderr);
   assert.deepEqual(await guestRoutes(), ['default via 192.168.0.1', '10.20.0.0/16 via 192.168.0.254'], 'the route mdctl added before the kill is mdctl’s to remove');
   assert.equal(readFileSync(join(root, 'etc/motd'), 'utf8'), 'image motd\nappended once\n', 'appended exactly once');
+});
+
+test('killed while adding 1,500 routes in chunks: the next run removes every one it added once they leave the metadata', async () => {
+  const state = join(dir, 'state-many');
+  await emulator?.stop();
+  emulator = await startEmulator({ wrap: wrap(GUEST), fixture: await writeFixture(manyRoutes(1500)), listen: ['127.0.0.1'] });
+  const signal = await applyKilledOnFirstRoute(join(dir, 'cache-many1'), state);
+  const added = (await guestRoutes()).filter((route) => route.startsWith('100.'));
+  assert.ok(added.length > 0, `killed by ${signal ?? 'nothing'} after some routes were added`);
+
+  await emulator.stop();
+  emulator = await startEmulator({ wrap: wrap(GUEST), fixture: await writeFixture(manyRoutes(0)), listen: ['127.0.0.1'] });
+  const next = await runCli(applyArgs(join(dir, 'cache-many2'), state), { wrap: wrap(GUEST), env: ENV, timeoutMs: 60_000 });
+  assert.equal(next.status, 0, next.stderr);
+  assert.deepEqual((await guestRoutes()).filter((route) => route.startsWith('100.')), [], `all ${added.length} routes added before the kill are removed`);
 });
