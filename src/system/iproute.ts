@@ -72,10 +72,10 @@ export interface RouteOp {
 /** Routes per `ip -batch` run: a chunk takes well under a second, so the state is recorded often. */
 export const ROUTE_CHUNK = 500;
 
-/** The batch line of one op; the destination stays a CIDR ("0.0.0.0/0"), so one batch mixes families. */
-function batchLine({ op, route }: RouteOp): string {
+/** The ip arguments of one op; the destination stays a CIDR ("0.0.0.0/0"), so one batch mixes families. */
+function opArgs({ op, route }: RouteOp): string[] {
   const line = ['route', op === 'replace' ? 'replace' : 'del', route.destination, 'via', route.gateway, 'dev', route.dev];
-  return (op === 'replace' ? [...line, 'proto', 'static'] : line).join(' ');
+  return op === 'replace' ? [...line, 'proto', 'static'] : line;
 }
 
 /**
@@ -103,8 +103,9 @@ export interface RouteTable {
   links(): Promise<Link[]>;
   list(family: Family): Promise<KernelRoute[]>;
   /**
-   * Carries out the ops in one `ip -force -batch` run (mixed families); returns one entry per op:
-   * null when done, else why it failed. Throws only when ip cannot run at all.
+   * Carries out the ops in one `ip -force -batch` run (mixed families), or one ip run per op when
+   * that run fails without naming a line (an ip without -batch); returns one entry per op: null
+   * when done, else why it failed. Throws only when ip cannot run at all.
    */
   batch(ops: readonly RouteOp[]): Promise<(string | null)[]>;
 }
@@ -114,6 +115,15 @@ export interface RouteTable {
  * ["ip"] or ["ip", "netns", "exec", "ns1", "ip"].
  */
 export function ipRouteTable(command: readonly string[] = ['ip'], run: Exec = defaultExec): RouteTable {
+  const one = async (ops: readonly RouteOp[]): Promise<(string | null)[]> => {
+    const errors: (string | null)[] = [];
+    for (const op of ops) {
+      const result = await run([...command, `-${op.route.family}`, ...opArgs(op)], { allowFailure: true });
+      const why = result.stderr.split('\n').find((line) => line.trim() !== '')?.trim() ?? `exit status ${result.status}`;
+      errors.push(result.status === 0 ? null : why);
+    }
+    return errors;
+  };
   return {
     async links() {
       return parseIpLinks((await run([...command, '-j', 'link', 'show'])).stdout);
@@ -123,13 +133,12 @@ export function ipRouteTable(command: readonly string[] = ['ip'], run: Exec = de
     },
     async batch(ops) {
       if (ops.length === 0) return [];
-      const input = `${ops.map(batchLine).join('\n')}\n`;
+      const input = `${ops.map((op) => opArgs(op).join(' ')).join('\n')}\n`;
       const result = await run([...command, '-force', '-batch', '-'], { input, allowFailure: true, timeoutMs: 60_000 });
       const errors = parseBatchErrors(result.stderr, ops.length);
-      // A failure ip did not attribute to a line (it should not happen) fails the whole chunk.
-      const why = result.stderr.trim().split('\n')[0] ?? '';
-      if (result.status !== 0 && errors.every((error) => error === null)) return ops.map(() => `ip -batch failed: ${why === '' ? `exit status ${result.status}` : quote(why, 200)}`);
-      return errors;
+      if (result.status === 0 || errors.some((error) => error !== null)) return errors;
+      // A failure ip gave no line (an ip without -batch): the chunk again, one ip run per route.
+      return one(ops);
     },
   };
 }

@@ -95,3 +95,17 @@ test('a batch mixes families and ops in one ip run; each failed line fails its o
   assert.deepEqual(await table.batch([]), []);
   await assert.rejects(ipRouteTable(['/nonexistent/mdctl-test/ip']).batch(ops), /is not installed/);
 });
+
+test('an ip that refuses -batch: the chunk is done again one route at a time, each failure its own', async () => {
+  const noBatch = 'for arg; do [ "$arg" != -force ] || { echo "Option \\"-force\\" is unknown" >&2; exit 255; }; done; exec "$0" "$@"';
+  const table = ipRouteTable(['sh', '-c', noBatch, 'ip', 'netns', 'exec', ns, 'ip']);
+  const good = { family: 4 as const, destination: '10.50.0.0/16', gateway: '192.168.7.254', dev: 'dum0' };
+  const errors = await table.batch([
+    { op: 'replace', route: good },
+    { op: 'replace', route: { family: 4, destination: '10.51.0.0/16', gateway: '10.99.0.1', dev: 'dum0' } },
+  ]);
+  assert.equal(errors[0], null);
+  assert.match(errors[1] ?? '', /^Error: .*gateway/);
+  assert.ok((await ipRouteTable(['ip', 'netns', 'exec', ns, 'ip']).list(4)).some((r) => r.destination === '10.50.0.0/16'));
+  assert.deepEqual(await table.batch([{ op: 'delete', route: good }]), [null]);
+});
