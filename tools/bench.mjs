@@ -462,7 +462,8 @@ function report({ scenarios, samples, launchers, loaded, late, holes, expectedRe
       `${h.command} --timeout ${BLACKHOLE_TIMEOUT_S} against a blackhole: exit ${[...new Set(h.statuses)].join('/')} (4) in ≤ ${ms(slowest)} ms (≤ ${BUDGET.blackholeMs} ms): ${h.message}`);
     for (const other of h.others) say(`         ${other}`);
   }
-  if (routes === null) say('  ------ routes: not measured (needs root and ip for a network namespace)');
+  say(`${ROUTES} routes (${launchers[0].label}):`);
+  if (routes === null) say('  ------ not measured (needs root and ip for a network namespace)');
   else {
     const slowest = Math.max(...routes.add, ...routes.remove);
     const counts = routes.counts.every((n, i) => n === (i % 3 === 2 ? 0 : ROUTES));
