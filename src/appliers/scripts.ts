@@ -154,10 +154,11 @@ export function scriptsApplier(options: ScriptsOptions): Applier {
     async apply(change, ctx) {
       const { unit, dir } = change.data as { unit: Unit; dir: string };
       await mkdir(dir, { recursive: true, mode: 0o700 });
+      // Prepared before it counts as started: a root it cannot be copied into leaves it to run next time.
+      const { argv, inRoot } = await commandOf(unit, dir, ctx.root);
       const started: ScriptStatus = { name: unit.name, sha256: unit.sha256, state: 'started', started_at: now().toISOString() };
       const statusFile = `${unit.name}.status.json`;
       await writeFileAtomic(dir, statusFile, `${JSON.stringify(started, null, 2)}\n`, { mode: 0o600 });
-      const { argv, inRoot } = await commandOf(unit, dir, ctx.root);
       const logPath = join(dir, `${unit.name}.log`);
       const result = await run(argv, { logPath, timeoutMs });
       const finished: ScriptStatus = {

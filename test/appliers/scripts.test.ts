@@ -1,6 +1,6 @@
 // The scripts applier with real processes: order, once per instance, logs and statuses, failure, timeout, not live, dry run.
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -211,4 +211,19 @@ test('with a root that is not / and live: parts and runcmd run chrooted into it,
 
   const notLive = await run(doc({ user_data: userData, instance_id: 'another' }), stateDir, { root, live: false });
   assert.deepEqual(notLive.results.map((entry) => [entry.change.skipped, entry.status]), [['not live', 'skipped'], ['not live', 'skipped']]);
+});
+
+test('a root whose /run is a symbolic link: the part is not copied through it, fails with the reason, and is not counted as run', async () => {
+  const root = shellRoot();
+  const elsewhere = tempDir();
+  symlinkSync(elsewhere, join(root, 'run'));
+  const stateDir = join(tempDir(), 'state');
+  const document = doc({ user_data: '#!/bin/sh\ntrue\n' });
+  const result = await run(document, stateDir, { root });
+  assert.equal(result.errors.length, 1);
+  assert.match(result.errors[0] ?? '', /^part-000 .*symbolic link/);
+  assert.deepEqual(readdirSync(elsewhere), []);
+  rmSync(join(root, 'run'));
+  const again = await run(document, stateDir, { root });
+  assert.deepEqual([again.errors, again.results.map((entry) => entry.status)], [[], ['applied']]);
 });
