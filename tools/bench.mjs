@@ -1,5 +1,5 @@
 // `npm run bench`: times mdctl (bin/mdctl.js and a fresh single-file build) against the emulator on loopback and prints every budget as MET or MISSED.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -32,7 +32,11 @@ const BUDGET = {
   rssMiB: 80,
   lateMs: 1000,
   blackholeMs: 3500,
+  routesMs: 10_000,
 };
+/** The routes scenario: this many routes in a network namespace of its own, added and removed. */
+const ROUTES = 10_000;
+const ROUTE_RUNS = 3;
 
 const work = mkdtempSync(join(tmpdir(), 'mdctl-bench-'));
 const cleanups = [];
@@ -60,19 +64,21 @@ function fresh(prefix) {
   return dir;
 }
 
-/** `mdctl serve` on a free loopback port with an access log; resolves when it says it listens. */
-function startEmulator() {
-  const log = join(work, 'access.log');
+/** `mdctl serve` on a free loopback port with an access log (`wrap`: in a namespace, with a fixture); resolves when it says it listens. */
+function startEmulator({ wrap = [], fixture } = {}) {
+  const log = join(fresh('emulator'), 'access.log');
   writeFileSync(log, '');
-  const child = spawn(NODE, [BIN, 'serve', '--port', '0', '--log', log], { stdio: ['ignore', 'pipe', 'inherit'] });
-  cleanups.push(() => child.kill('SIGKILL'));
+  const [file, ...args] = [...wrap, NODE, BIN, 'serve', '--port', '0', '--log', log, ...(fixture === undefined ? [] : ['--fixture', fixture])];
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const stop = () => child.kill('SIGKILL');
+  cleanups.push(stop);
   return new Promise((resolve, reject) => {
     let out = '';
     child.on('exit', (code) => reject(new Error(`mdctl serve exited (${code}) before it listened`)));
     child.stdout.setEncoding('utf8').on('data', (chunk) => {
       out += chunk;
       const ready = /listening on (http:\/\/\S+)/.exec(out);
-      if (ready !== null) resolve({ url: ready[1], port: Number(new URL(ready[1]).port), log });
+      if (ready !== null) resolve({ url: ready[1], port: Number(new URL(ready[1]).port), log, stop });
     });
   });
 }
@@ -125,6 +131,69 @@ function bootArgv(launcher, endpoint, timeoutSeconds) {
     ...launcher.argv, 'boot', '--endpoint', endpoint, '--root', root, '--no-live', '--cache-dir', fresh('boot-cache'),
     '--state-dir', fresh('boot-state'), '--config', join(root, 'etc/mdctl/config.yaml'), '--timeout', String(timeoutSeconds), '-q',
   ];
+}
+
+/** Runs a command to completion (setup of the routes scenario); a failure ends the bench. */
+function must(argv) {
+  const result = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
+  if (result.status !== 0) fail(`${argv.join(' ')}: ${(result.stderr || result.error?.message || '').trim()}`);
+  return result.stdout;
+}
+
+/** A fixture of one instance whose network has `count` /24 routes via 192.168.0.1 (JSON is YAML). */
+function routesFixture(count) {
+  const routes = Array.from({ length: count }, (_, i) => ({ network: `100.${64 + (i >> 8)}.${i & 255}.0`, netmask: '255.255.255.0', gateway: '192.168.0.1' }));
+  const link = { id: 'tap0', type: 'ovs', ethernet_mac_address: 'fa:16:3e:00:00:01' };
+  const network = { id: 'network0', type: 'ipv4', link: 'tap0', ip_address: '192.168.0.233', netmask: '255.255.255.0', routes, network_id: 'n' };
+  const instance = { uuid: '0d5c3a9e-1c7b-4a4f-9f0e-5b1e2d3c4f50', name: 'bench', hostname: 'bench', fixed_addresses: ['192.168.0.233'], network_data: { links: [link], networks: [network], services: [] } };
+  const path = join(fresh('routes-fixture'), 'fixture.yaml');
+  writeFileSync(path, JSON.stringify({ max_version: '2020-10-14', instances: [instance] }));
+  return path;
+}
+
+/**
+ * 10,000 routes in a namespace of its own (as root, with ip): `apply --only routes --live` adds
+ * them (ip -batch in chunks, the state recorded after each), a second apply finds them present,
+ * and an apply of metadata without them removes them. Null when namespaces cannot be made here.
+ */
+async function routesScenario(launcher) {
+  if (process.getuid?.() !== 0 || spawnSync('ip', ['-V']).status !== 0) return null;
+  const ns = `mdctl-bench-${process.pid}`;
+  must(['ip', 'netns', 'add', ns]);
+  cleanups.push(() => spawnSync('ip', ['netns', 'del', ns]));
+  must(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
+  must(['ip', '-n', ns, 'link', 'add', 'eth0', 'address', 'fa:16:3e:00:00:01', 'type', 'veth', 'peer', 'name', 'peer0']);
+  must(['ip', '-n', ns, 'link', 'set', 'eth0', 'up']);
+  must(['ip', '-n', ns, 'link', 'set', 'peer0', 'up']);
+  must(['ip', '-n', ns, 'addr', 'add', '192.168.0.233/24', 'dev', 'eth0']);
+  const wrap = ['ip', 'netns', 'exec', ns];
+  const count = () => must(['ip', '-n', ns, '-4', 'route', 'show', 'proto', 'static']).split('\n').filter((line) => line !== '').length;
+  const [full, none] = [routesFixture(ROUTES), routesFixture(0)];
+  const samples = { add: [], again: [], remove: [], rss: [], counts: [] };
+  for (let i = 0; i < ROUTE_RUNS; i++) {
+    const root = makeRoot();
+    const state = fresh('routes-state');
+    const apply = (endpoint) => [...wrap, ...launcher.argv, 'apply', '--only', 'routes', '--live', '--endpoint', endpoint, '--root', root, '--cache-dir', fresh('routes-cache'), '--state-dir', state, '--config', join(root, 'etc/mdctl/config.yaml'), '-q'];
+    let emulator = await startEmulator({ wrap, fixture: full });
+    for (const step of ['add', 'again']) {
+      const result = await measure(apply(emulator.url));
+      check(result, `routes ${step} run ${i + 1}`);
+      samples[step].push(result.ms);
+      samples.rss.push(result.rssKiB);
+      samples.counts.push(count());
+    }
+    emulator.stop();
+    emulator = await startEmulator({ wrap, fixture: none });
+    const result = await measure(apply(emulator.url));
+    check(result, `routes remove run ${i + 1}`);
+    samples.remove.push(result.ms);
+    samples.rss.push(result.rssKiB);
+    samples.counts.push(count());
+    emulator.stop();
+    process.stderr.write(`\rbench: ${ROUTES} routes ${i + 1}/${ROUTE_RUNS}`);
+  }
+  process.stderr.write('\n');
+  return samples;
 }
 
 function hasBoot() {
@@ -317,11 +386,12 @@ async function main() {
   }
   process.stderr.write('\n');
   hole.close();
+  const routes = await routesScenario(launchers[0]);
 
-  report({ scenarios, samples, launchers, loaded, late, holes, expectedRequests, files, imports, bare });
+  report({ scenarios, samples, launchers, loaded, late, holes, expectedRequests, files, imports, bare, routes });
 }
 
-function report({ scenarios, samples, launchers, loaded, late, holes, expectedRequests, files, imports, bare }) {
+function report({ scenarios, samples, launchers, loaded, late, holes, expectedRequests, files, imports, bare, routes }) {
   const base = summarise(samples.get('baseline').ms);
   say();
   say('| scenario | launcher | median ms | p10–p90 ms | min–max ms | × node -e 0 | peak RSS MiB | requests |');
@@ -342,6 +412,11 @@ function report({ scenarios, samples, launchers, loaded, late, holes, expectedRe
     const h = holes.get(launcher.name);
     const w = summarise(h.walls);
     say(`| ${h.command} --timeout ${BLACKHOLE_TIMEOUT_S}, blackhole: exit ${[...new Set(h.statuses)].join('/')} | ${launcher.name} | ${ms(w.median)} | ${ms(w.p10)}–${ms(w.p90)} | ${ms(w.min)}–${ms(w.max)} | – | ${mib(Math.max(...h.rss))} | – |`);
+  }
+  const routeSteps = [['add', `apply --live in a namespace: ${ROUTES} routes added`], ['again', `apply again: ${ROUTES} routes present`], ['remove', `apply, routes gone from the metadata: ${ROUTES} removed`]];
+  for (const [step, title] of routes === null ? [] : routeSteps) {
+    const r = summarise(routes[step]);
+    say(`| ${title} | ${launchers[0].name} | ${ms(r.median)} | ${ms(r.p10)}–${ms(r.p90)} | ${ms(r.min)}–${ms(r.max)} | – | ${mib(Math.max(...routes.rss))} | – |`);
   }
 
   say();
@@ -386,6 +461,14 @@ function report({ scenarios, samples, launchers, loaded, late, holes, expectedRe
     verdict(h.statuses.every((s) => s === 4) && slowest <= BUDGET.blackholeMs,
       `${h.command} --timeout ${BLACKHOLE_TIMEOUT_S} against a blackhole: exit ${[...new Set(h.statuses)].join('/')} (4) in ≤ ${ms(slowest)} ms (≤ ${BUDGET.blackholeMs} ms): ${h.message}`);
     for (const other of h.others) say(`         ${other}`);
+  }
+  say(`${ROUTES} routes (${launchers[0].label}):`);
+  if (routes === null) say('  ------ not measured (needs root and ip for a network namespace)');
+  else {
+    const slowest = Math.max(...routes.add, ...routes.remove);
+    const counts = routes.counts.every((n, i) => n === (i % 3 === 2 ? 0 : ROUTES));
+    verdict(slowest <= BUDGET.routesMs && counts,
+      `${ROUTES} routes in a namespace, added or removed by one apply: ≤ ${ms(slowest)} ms (≤ ${BUDGET.routesMs} ms), routes counted after each run ${counts ? `${ROUTES}, ${ROUTES}, 0 as expected` : `WRONG: ${routes.counts.join(', ')}`}`);
   }
   say();
   const bareMedian = summarise(bare).median;

@@ -1,19 +1,23 @@
-// The routes applier: network_data routes on the interface whose MAC matches, through `ip route`; only mdctl's own routes are removed.
+// The routes applier: network_data routes on the interface whose MAC matches, through `ip -batch` in chunks; others' routes are left alone, only mdctl's own are removed.
 import { quote } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
 import { capturesMetadataService, checkRoute, type CheckedRoute } from '../model/routes.js';
-import type { Family, KernelRoute, RouteSpec, RouteTable } from '../system/iproute.js';
-import type { Applier, ApplyContext, Change, ChangeResult } from './types.js';
+import { ROUTE_CHUNK, type Family, type KernelRoute, type RouteOp, type RouteSpec, type RouteTable } from '../system/iproute.js';
+import type { Applier, ApplyContext, Change, ProgressResult } from './types.js';
 
 const ID = 'routes';
 
-/** What plan() hands apply(): replace (add or change) a route, delete one, or keep one as it is. */
+/**
+ * What plan() hands apply(): replace (add, or change a route of mdctl's), delete one of mdctl's,
+ * keep one that is as asked, or leave alone a route of someone else in the way.
+ */
 interface RouteEffect {
-  op: 'replace' | 'delete' | 'keep';
+  op: 'replace' | 'delete' | 'keep' | 'leave';
   route: RouteSpec | { family: Family; destination: string; gateway: string; dev: string | null };
 }
 
 interface Remembered {
+  /** The routes mdctl added; two for one destination while a change of gateway may or may not have happened. */
   routes: RouteSpec[];
 }
 
@@ -21,9 +25,17 @@ function keyOf(route: { family: Family; destination: string }): string {
   return `${route.family} ${route.destination}`;
 }
 
-function describe(route: { destination: string; gateway: string; dev?: string | null }): string {
+function specKey(route: { family: Family; destination: string; gateway: string | null; dev: string | null }): string {
+  return `${keyOf(route)} ${route.gateway ?? 'on-link'} ${route.dev ?? ''}`;
+}
+
+function prefixOf(destination: string): number {
+  return Number(destination.split('/')[1]);
+}
+
+function describe(route: { destination: string; gateway: string | null; dev?: string | null }): string {
   const destination = route.destination === '0.0.0.0/0' || route.destination === '::/0' ? 'default' : route.destination;
-  return `${destination} via ${route.gateway}${route.dev === undefined || route.dev === null ? '' : ` dev ${route.dev}`}`;
+  return `${destination} ${route.gateway === null ? 'on-link' : `via ${route.gateway}`}${route.dev === undefined || route.dev === null ? '' : ` dev ${route.dev}`}`;
 }
 
 function rememberedRoutes(previous: unknown): RouteSpec[] {
@@ -47,6 +59,7 @@ function change(action: Change['action'], summary: string, effect: RouteEffect, 
 /** The routes of the document that may be applied; refused ones are reported through ctx. */
 function wantedRoutes(doc: Instance, ctx: ApplyContext): CheckedRoute[] {
   const wanted: CheckedRoute[] = [];
+  const seen = new Set<string>();
   for (const route of doc.routes) {
     let checked: CheckedRoute;
     try {
@@ -59,40 +72,107 @@ function wantedRoutes(doc: Instance, ctx: ApplyContext): CheckedRoute[] {
       ctx.warn(`route ${quote(describe(checked))} skipped: it would carry the traffic to the metadata service`);
       continue;
     }
-    if (!wanted.some((other) => keyOf(other) === keyOf(checked))) wanted.push(checked);
+    if (!seen.has(keyOf(checked))) wanted.push(checked);
+    seen.add(keyOf(checked));
   }
   return wanted;
 }
 
+/** The kernel's routes indexed for planning thousands of routes: by destination, and mdctl's own by route. */
+interface KernelView {
+  byKey: Map<string, KernelRoute[]>;
+  /** specKey of every route mdctl remembers adding. */
+  owned: Set<string>;
+  /** Default and half-default routes (prefix 0 or 1) that are not mdctl's. */
+  othersWide: KernelRoute[];
+}
+
+function kernelView(kernel: KernelRoute[], owned: RouteSpec[]): KernelView {
+  const byKey = new Map<string, KernelRoute[]>();
+  for (const route of kernel) byKey.set(keyOf(route), [...(byKey.get(keyOf(route)) ?? []), route]);
+  const mine = new Set(owned.map(specKey));
+  return { byKey, owned: mine, othersWide: kernel.filter((route) => prefixOf(route.destination) <= 1 && !mine.has(specKey(route))) };
+}
+
+/**
+ * One wanted route against the kernel: as asked (keep); mdctl's with another gateway (replace);
+ * a route of someone else to that destination, or for a default route (prefix 0 or 1) any
+ * default or half-default route of someone else, is left alone with a warning; else added.
+ */
+function planRoute(spec: RouteSpec, view: KernelView, ctx: ApplyContext): Change {
+  const present = view.byKey.get(keyOf(spec)) ?? [];
+  if (present.some((existing) => specKey(existing) === specKey(spec))) return change('noop', 'present', { op: 'keep', route: spec });
+  const mine = present.find((existing) => view.owned.has(specKey(existing)));
+  if (mine !== undefined) return change('update', 'replace', { op: 'replace', route: spec }, { before: describe(mine), after: describe(spec) });
+  const wide = prefixOf(spec.destination) <= 1 ? view.othersWide.find((existing) => existing.family === spec.family) : undefined;
+  const other = wide ?? present[0];
+  if (other !== undefined) {
+    const what = wide === undefined ? `a route of someone else to ${spec.destination} exists` : 'a default route exists';
+    ctx.warn(`route ${quote(describe(spec))} not added: ${what} (${describe(other)}); left alone`);
+    return change('noop', `${what} (${describe(other)}); left alone`, { op: 'leave', route: spec });
+  }
+  return change('create', 'add', { op: 'replace', route: spec }, { after: describe(spec) });
+}
+
 function planLive(wanted: CheckedRoute[], owned: RouteSpec[], devByMac: Map<string, string>, kernel: KernelRoute[], ctx: ApplyContext): Change[] {
   const changes: Change[] = [];
+  const view = kernelView(kernel, owned);
   for (const route of wanted) {
     const dev = route.mac === null ? undefined : devByMac.get(route.mac);
     if (dev === undefined) {
       ctx.warn(`route ${quote(describe(route))} skipped: no interface has MAC ${quote(route.mac ?? 'none')}`);
       continue;
     }
-    const spec: RouteSpec = { family: route.family, destination: route.destination, gateway: route.gateway, dev };
-    const mine = owned.some((other) => keyOf(other) === keyOf(spec));
-    const present = kernel.filter((existing) => existing.family === spec.family && existing.destination === spec.destination);
-    if (present.some((existing) => existing.gateway === spec.gateway && existing.dev === spec.dev)) {
-      changes.push(change('noop', 'present', { op: 'keep', route: spec }));
-    } else if (route.prefix === 0 && present.length > 0 && !mine) {
-      const other = present[0] as KernelRoute;
-      changes.push(change('noop', `a default route exists (${describe({ ...other, gateway: other.gateway ?? 'on-link' })}); left alone`, { op: 'keep', route: spec }));
-    } else if (present.length > 0) {
-      const other = present[0] as KernelRoute;
-      changes.push(change('update', 'replace', { op: 'replace', route: spec }, { before: describe({ ...other, gateway: other.gateway ?? 'on-link' }), after: describe(spec) }));
-    } else {
-      changes.push(change('create', 'add', { op: 'replace', route: spec }, { after: describe(spec) }));
+    changes.push(planRoute({ family: route.family, destination: route.destination, gateway: route.gateway, dev }, view, ctx));
+  }
+  const wantedKeys = new Set(wanted.map(keyOf));
+  for (const route of owned) {
+    if (wantedKeys.has(keyOf(route))) continue;
+    if ((view.byKey.get(keyOf(route)) ?? []).some((existing) => specKey(existing) === specKey(route))) {
+      changes.push(change('delete', 'added by mdctl, no longer in the metadata', { op: 'delete', route }, { before: describe(route) }));
     }
   }
-  for (const route of owned) {
-    if (wanted.some((other) => keyOf(other) === keyOf(route))) continue;
-    const present = kernel.some((existing) => keyOf(existing) === keyOf(route) && existing.gateway === route.gateway && existing.dev === route.dev);
-    if (present) changes.push(change('delete', 'added by mdctl, no longer in the metadata', { op: 'delete', route }, { before: describe(route) }));
-  }
   return changes;
+}
+
+/**
+ * The routes mdctl owns after these results, also while the run is under way: a route being
+ * added, or whose adding failed, counts as added (the next run finds it present and owned, or
+ * absent and forgets it); a route being deleted or changed still counts as it was until that
+ * is done.
+ */
+function ownedAfter(results: ProgressResult[], previous: RouteSpec[]): RouteSpec[] {
+  const owned = new Map<string, RouteSpec>();
+  const own = (route: RouteSpec): void => void owned.set(specKey(route), route);
+  const previousByKey = new Map<string, RouteSpec[]>();
+  for (const route of previous) previousByKey.set(keyOf(route), [...(previousByKey.get(keyOf(route)) ?? []), route]);
+  for (const { change: planned, status } of results) {
+    const effect = planned.data as RouteEffect | undefined;
+    if (effect === undefined) continue;
+    const before = previousByKey.get(keyOf(effect.route)) ?? [];
+    const route = effect.route.dev === null ? null : (effect.route as RouteSpec);
+    if (effect.op === 'replace') {
+      if (status !== 'applied') before.forEach(own);
+      // A failed chunk (ip killed by its timeout) may have added some of its routes: owning one that is not there is harmless.
+      if (route !== null && (status === 'applied' || status === 'started' || status === 'failed')) own(route);
+    } else if (effect.op === 'delete') {
+      if (status !== 'applied' && route !== null) own(route);
+    } else if (effect.op === 'keep' && before.length > 0 && route !== null) own(route);
+  }
+  return [...owned.values()];
+}
+
+/** Applies up to ROUTE_CHUNK planned changes in one `ip -batch`; one entry per change (null: done). */
+async function applyRoutes(table: RouteTable, changes: Change[]): Promise<(string | null)[]> {
+  const ops: RouteOp[] = [];
+  const at = changes.map((planned) => {
+    const effect = planned.data as RouteEffect | undefined;
+    if (effect === undefined || effect.route.dev === null || (effect.op !== 'replace' && effect.op !== 'delete')) return -1;
+    ops.push({ op: effect.op, route: effect.route as RouteSpec });
+    return ops.length - 1;
+  });
+  const errors = await table.batch(ops);
+  return at.map((index) => (index < 0 ? null : (errors[index] ?? null)));
 }
 
 export function routesApplier(table: RouteTable): Applier {
@@ -106,8 +186,9 @@ export function routesApplier(table: RouteTable): Applier {
         const changes = wanted.map((route) =>
           change('create', 'add', { op: 'replace', route: { ...route, dev: null } }, { after: describe(route), skipped: 'not live' }),
         );
+        const wantedKeys = new Set(wanted.map(keyOf));
         for (const route of owned) {
-          if (!wanted.some((other) => keyOf(other) === keyOf(route))) {
+          if (!wantedKeys.has(keyOf(route))) {
             changes.push(change('delete', 'added by mdctl, no longer in the metadata', { op: 'delete', route }, { before: describe(route), skipped: 'not live' }));
           }
         }
@@ -119,29 +200,15 @@ export function routesApplier(table: RouteTable): Applier {
       const kernel = (await Promise.all(families.map((family) => table.list(family)))).flat();
       return planLive(wanted, owned, devByMac, kernel, ctx);
     },
+    recordsProgress: true,
+    chunkSize: ROUTE_CHUNK,
     async apply(planned) {
-      const effect = planned.data as RouteEffect | undefined;
-      if (effect === undefined || effect.route.dev === null) return;
-      const route = effect.route as RouteSpec;
-      if (effect.op === 'replace') await table.replace(route);
-      else if (effect.op === 'delete') await table.remove(route);
+      const [why] = await applyRoutes(table, [planned]);
+      if (why !== null && why !== undefined) throw new Error(why);
     },
-    remember(results: ChangeResult[], ctx) {
-      const previous = rememberedRoutes(ctx.previous);
-      const owned = new Map<string, RouteSpec>();
-      for (const { change: planned, status } of results) {
-        const effect = planned.data as RouteEffect | undefined;
-        if (effect === undefined) continue;
-        const key = keyOf(effect.route);
-        const before = previous.find((route) => keyOf(route) === key);
-        // A route that was there before mdctl (replaced, not added) never becomes mdctl's to delete.
-        const added = planned.action === 'create' || before !== undefined;
-        if (effect.op === 'replace' && status === 'applied' && effect.route.dev !== null && added) owned.set(key, effect.route as RouteSpec);
-        else if (effect.op === 'delete' && status === 'applied') owned.delete(key);
-        else if (effect.op === 'keep' && before !== undefined && effect.route.dev !== null) owned.set(key, effect.route as RouteSpec);
-        else if (before !== undefined && (status === 'failed' || status === 'skipped')) owned.set(key, before);
-      }
-      return { routes: [...owned.values()] } satisfies Remembered;
+    applyChunk: (changes) => applyRoutes(table, changes),
+    remember(results: ProgressResult[], ctx) {
+      return { routes: ownedAfter(results, rememberedRoutes(ctx.previous)) } satisfies Remembered;
     },
   };
 }

@@ -2,7 +2,7 @@
 import { MdctlError, quote } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
 import { SCRIPT_TIMEOUT_MS } from './scripts.js';
-import type { Applier, ApplyContext, Change, ChangeResult } from './types.js';
+import type { Applier, ApplyContext, Change, ChangeResult, ProgressResult } from './types.js';
 
 export interface RunOptions {
   root: string;
@@ -129,28 +129,104 @@ export async function planAppliers(
   return runs;
 }
 
+/** Where the runner records the state as it goes: what was remembered before this run, and how to save a new state. */
+export interface StateRecorder {
+  previous: Record<string, unknown>;
+  save(appliers: Record<string, unknown>): Promise<void>;
+}
+
+/** The state recorded so far, and why recording stopped (the changes that need it are then not made). */
+interface Recording {
+  recorder: StateRecorder;
+  state: Record<string, unknown>;
+  broken: string | null;
+}
+
+/** Records the state with this applier's remember() over `results`; false when that fails now or failed before. */
+async function record(recording: Recording, run: ApplierRun, results: ProgressResult[]): Promise<boolean> {
+  if (recording.broken !== null) return false;
+  try {
+    const value = run.applier.remember?.(results, run.ctx);
+    const next = value === undefined ? recording.state : { ...recording.state, [run.applier.id]: value };
+    await recording.recorder.save(next);
+    recording.state = next;
+    return true;
+  } catch (error) {
+    recording.broken = oneLine(error);
+    run.errors.push(`state: ${recording.broken}`);
+    return false;
+  }
+}
+
+/** Applies one chunk: through applyChunk() when the applier has it, else apply() change by change. */
+async function applyChunk(run: ApplierRun, chunk: Change[]): Promise<void> {
+  const { applier, ctx, timeouts } = run;
+  let outcome: (string | null)[];
+  if (applier.applyChunk === undefined) {
+    outcome = [];
+    for (const change of chunk) {
+      outcome.push(await bounded(() => applier.apply(change, ctx), timeouts.applyMs, 'apply()').then(() => null, oneLine));
+    }
+  } else {
+    const chunkOf = applier.applyChunk.bind(applier);
+    outcome = await bounded(() => chunkOf(chunk, ctx), timeouts.applyMs, 'applyChunk()').then(
+      (value: unknown) => (Array.isArray(value) && value.length === chunk.length ? value.map((why) => (why === null ? null : oneLine(why))) : chunk.map(() => 'applyChunk() did not return one entry per change')),
+      (error: unknown) => chunk.map(() => oneLine(error)),
+    );
+  }
+  chunk.forEach((change, index) => {
+    const why = outcome[index] ?? null;
+    if (why === null) run.results.push({ change, status: 'applied' });
+    else {
+      const message = `${change.target}: ${why}`;
+      run.errors.push(message);
+      run.results.push({ change, status: 'failed', error: message });
+    }
+  });
+}
+
+/**
+ * Applies one applier's changes in chunks. With a recording, an applier that recordsProgress
+ * has its state recorded before each chunk (the chunk 'started', the rest 'pending') and every
+ * applier after its last chunk; when the state cannot be recorded, the changes that need it fail.
+ */
+async function applyRun(run: ApplierRun, recording: Recording | null): Promise<void> {
+  const actionable: Change[] = [];
+  for (const change of run.changes) {
+    if (change.action === 'noop') run.results.push({ change, status: 'noop' });
+    else if (change.skipped !== undefined) run.results.push({ change, status: 'skipped' });
+    else if (run.ctx.dryRun) run.results.push({ change, status: 'dry-run' });
+    else actionable.push(change);
+  }
+  if (actionable.length === 0) return;
+  const size = run.applier.applyChunk === undefined ? 1 : Math.max(1, Math.floor(run.applier.chunkSize ?? 1));
+  const progress = recording !== null && run.applier.recordsProgress === true;
+  for (let at = 0; at < actionable.length; at += size) {
+    const chunk = actionable.slice(at, at + size);
+    const ahead: ProgressResult[] = [...chunk.map((change) => ({ change, status: 'started' as const })), ...actionable.slice(at + size).map((change) => ({ change, status: 'pending' as const }))];
+    if (progress && !(await record(recording, run, [...run.results, ...ahead]))) {
+      const why = `not made: the state cannot be recorded (${recording.broken ?? 'error'})`;
+      run.errors.push(`${actionable.length - at} changes ${why}`);
+      for (const change of actionable.slice(at)) run.results.push({ change, status: 'failed', error: `${change.target}: ${why}` });
+      break;
+    }
+    await applyChunk(run, chunk);
+  }
+  if (recording !== null) await record(recording, run, run.results);
+  const order = new Map(run.changes.map((change, index) => [change, index]));
+  run.results.sort((a, b) => (order.get(a.change) ?? 0) - (order.get(b.change) ?? 0));
+}
+
 /**
  * Applies the planned changes (none on a dry run); a change that throws fails its applier, not
- * the run. `onApplied` hears each applier as it is done (the boot report).
+ * the run. With a recorder, the state is recorded as the run goes (see applyRun), so a run
+ * killed midway leaves a state the next run can finish or undo from.
  */
-export async function applyPlanned(runs: readonly ApplierRun[], onApplied?: (run: ApplierRun) => void): Promise<void> {
+export async function applyPlanned(runs: readonly ApplierRun[], recorder?: StateRecorder, onApplied?: (run: ApplierRun) => void): Promise<void> {
+  const recording = recorder === undefined ? null : { recorder, state: { ...recorder.previous }, broken: null };
   for (const run of runs) {
     const started = Date.now();
-    for (const change of run.changes) {
-      if (change.action === 'noop') run.results.push({ change, status: 'noop' });
-      else if (change.skipped !== undefined) run.results.push({ change, status: 'skipped' });
-      else if (run.ctx.dryRun) run.results.push({ change, status: 'dry-run' });
-      else {
-        try {
-          await bounded(() => run.applier.apply(change, run.ctx), run.timeouts.applyMs, 'apply()');
-          run.results.push({ change, status: 'applied' });
-        } catch (error) {
-          const message = `${change.target}: ${oneLine(error)}`;
-          run.errors.push(message);
-          run.results.push({ change, status: 'failed', error: message });
-        }
-      }
-    }
+    await applyRun(run, run.planned ? recording : null);
     run.elapsedMs += Date.now() - started;
     onApplied?.(run);
   }

@@ -1,4 +1,4 @@
-// The scripts applier: "#!" parts and cloud-config runcmd, each run once per instance on a live system, with a timeout, logged in the state dir.
+// The scripts applier: "#!" parts and cloud-config runcmd, each run once per instance on a live system (chrooted into a root that is not /), with a timeout, logged in the state dir.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import { MdctlError, quote } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
 import { ignoredKeys, readRuncmd } from '../model/userdata/keys.js';
 import { ACTED_ON } from '../model/userdata/types.js';
-import { writeFileAtomic } from '../system/files.js';
+import { makeDirectoriesUnder, removeFileUnder, writeFileAtomic } from '../system/files.js';
 import { runLogged, type LoggedRun } from '../system/logged-run.js';
 import { usableUserData } from './cloud-config.js';
 import { stateFileName } from './state.js';
@@ -47,6 +47,9 @@ export interface ScriptStatus {
   timed_out?: boolean;
   start_error?: string;
 }
+
+/** Where a "#!" part is copied inside a root that is not / for its chrooted run (removed after it). */
+const IN_ROOT_DIR = '/run/mdctl-scripts';
 
 /** <state>/instances/<id>/scripts: where one instance's scripts, logs and statuses live. */
 export function scriptsDir(stateDir: string, instanceId: string): string {
@@ -105,6 +108,22 @@ function describeUnit(unit: Unit): string {
   return unit.script === undefined ? quote(unit.argv.join(' '), 120) : quote(Buffer.from(unit.script, 'base64').toString('utf8').split('\n')[0] ?? '', 60);
 }
 
+/**
+ * The argv that runs a unit: on root / as it is; in another root through `chroot ROOT`, a "#!"
+ * part copied into the root first (`inRoot`, to remove after the run). The part's copy in the
+ * state dir is the record of what ran.
+ */
+async function commandOf(unit: Unit, dir: string, root: string): Promise<{ argv: string[]; inRoot: string | null }> {
+  if (unit.script === undefined) return { argv: root === '/' ? unit.argv : ['chroot', root, ...unit.argv], inRoot: null };
+  const bytes = Buffer.from(unit.script, 'base64');
+  await writeFileAtomic(dir, unit.name, bytes, { mode: 0o700 });
+  if (root === '/') return { argv: [join(dir, unit.name)], inRoot: null };
+  const inRoot = `${IN_ROOT_DIR}/${unit.name}`;
+  await makeDirectoriesUnder(root, IN_ROOT_DIR);
+  await writeFileAtomic(root, inRoot, bytes, { mode: 0o700, uid: 0, gid: 0 });
+  return { argv: ['chroot', root, inRoot], inRoot };
+}
+
 export function scriptsApplier(options: ScriptsOptions): Applier {
   const timeoutMs = options.timeoutMs ?? SCRIPT_TIMEOUT_MS;
   const run = options.run ?? runLogged;
@@ -124,24 +143,22 @@ export function scriptsApplier(options: ScriptsOptions): Applier {
           changes.push({ applier: ID, action: 'noop', target, summary: describeDone(status) });
           continue;
         }
-        const change: Change = { applier: ID, action: 'create', target, summary: `run once for this instance (timeout ${timeoutMs / 1000} s)`, data: { unit, dir } };
+        const where = ctx.root === '/' || !ctx.live ? '' : `, chrooted into ${quote(ctx.root)}`;
+        const change: Change = { applier: ID, action: 'create', target, summary: `run once for this instance${where} (timeout ${timeoutMs / 1000} s)`, data: { unit, dir } };
         if (dir === null) change.skipped = 'no state dir';
         else if (!ctx.live) change.skipped = 'not live';
         changes.push(change);
       }
       return changes;
     },
-    async apply(change) {
+    async apply(change, ctx) {
       const { unit, dir } = change.data as { unit: Unit; dir: string };
       await mkdir(dir, { recursive: true, mode: 0o700 });
+      // Prepared before it counts as started: a root it cannot be copied into leaves it to run next time.
+      const { argv, inRoot } = await commandOf(unit, dir, ctx.root);
       const started: ScriptStatus = { name: unit.name, sha256: unit.sha256, state: 'started', started_at: now().toISOString() };
       const statusFile = `${unit.name}.status.json`;
       await writeFileAtomic(dir, statusFile, `${JSON.stringify(started, null, 2)}\n`, { mode: 0o600 });
-      let argv = unit.argv;
-      if (unit.script !== undefined) {
-        await writeFileAtomic(dir, unit.name, Buffer.from(unit.script, 'base64'), { mode: 0o700 });
-        argv = [join(dir, unit.name)];
-      }
       const logPath = join(dir, `${unit.name}.log`);
       const result = await run(argv, { logPath, timeoutMs });
       const finished: ScriptStatus = {
@@ -154,6 +171,7 @@ export function scriptsApplier(options: ScriptsOptions): Applier {
         ...(result.startError === undefined ? {} : { start_error: result.startError }),
       };
       await writeFileAtomic(dir, statusFile, `${JSON.stringify(finished, null, 2)}\n`, { mode: 0o600 });
+      if (inRoot !== null) await removeFileUnder(ctx.root, inRoot);
       let why: string | null = null;
       if (result.startError !== undefined) why = `could not start: ${result.startError}`;
       else if (result.timedOut) why = `timed out after ${timeoutMs / 1000} s and was killed`;

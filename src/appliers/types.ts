@@ -1,2 +1,2 @@
 // The applier types, re-exported from core for plugin authors and the appliers of this folder.
-export type { Applier, ApplyContext, Change, ChangeAction, ChangeResult, ResultStatus } from '../core/applier.js';
+export type { Applier, ApplyContext, Change, ChangeAction, ChangeResult, ProgressResult, ProgressStatus, ResultStatus } from '../core/applier.js';

@@ -7,7 +7,7 @@ import { inspectUnder, readFileUnder, resolveUnder } from '../system/files.js';
 import { readGroup, readPasswd, type GroupEntry, type PasswdEntry } from '../system/passwd.js';
 import { usableUserData } from './cloud-config.js';
 import { applyFileChange, permissions, type FileEffect } from './effects.js';
-import type { Applier, ApplyContext, Change, ChangeResult } from './types.js';
+import type { Applier, ApplyContext, Change, ProgressResult } from './types.js';
 
 const ID = 'write-files';
 
@@ -16,6 +16,12 @@ export interface WrittenFile {
   path: string;
   sha256: string;
   append: boolean;
+  /**
+   * Set while an append is being made: the run may be killed before or after the rename, so the
+   * next run appends again only when the file's sha256 is not `result`, the one the append gives.
+   */
+  pending?: true;
+  result?: string;
 }
 
 function written(previous: unknown): WrittenFile[] {
@@ -47,6 +53,10 @@ function resolveOwner(file: WriteFile, known: Accounts, where: string): { uid: n
   return { uid: user.uid, gid: group.gid };
 }
 
+function digest(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
 function octal(mode: number): string {
   return `0${mode.toString(8).padStart(3, '0')}`;
 }
@@ -56,15 +66,17 @@ async function planFile(file: WriteFile, ctx: ApplyContext, known: Accounts, don
   const stats = await inspectUnder(ctx.root, file.path);
   if (stats !== null && !stats.isFile()) throw new Error(`refusing ${quote(target)}: not a regular file`);
   const { uid, gid } = resolveOwner(file, known, ctx.root === '/' ? '' : ctx.root);
-  const sha256 = createHash('sha256').update(file.content).digest('hex');
+  const sha256 = digest(file.content);
   const record: WrittenFile = { path: file.path, sha256, append: file.append };
   const owner = `${file.user}${file.group === null ? '' : `:${file.group}`}`;
   const base = { applier: ID, target, after: `${file.content.length} bytes, mode ${octal(file.mode)}, owner ${owner}` };
-  if (file.append && done.some((entry) => entry.append && entry.path === file.path && entry.sha256 === sha256)) {
-    return { ...base, action: 'noop', summary: 'already appended for this instance', data: { record } };
-  }
+  const earlier = file.append ? done.find((entry) => entry.append && entry.path === file.path && entry.sha256 === sha256) : undefined;
+  if (earlier !== undefined && earlier.pending !== true) return { ...base, action: 'noop', summary: 'already appended for this instance', data: { record } };
   // An append copies the current bytes: never those of a hard link to someone else's file.
   const current = await readFileUnder(ctx.root, file.path, { singleLink: file.append });
+  if (earlier !== undefined && current !== null && digest(current) === earlier.result) {
+    return { ...base, action: 'noop', summary: 'already appended for this instance (by a run cut short)', data: { record } };
+  }
   const content = file.append && current !== null ? Buffer.concat([current, file.content]) : file.content;
   const same = stats !== null && current !== null && current.equals(content) && permissions(stats.mode) === file.mode && stats.uid === uid && stats.gid === gid;
   if (same) return { ...base, action: 'noop', summary: 'unchanged', data: { record } };
@@ -74,7 +86,7 @@ async function planFile(file: WriteFile, ctx: ApplyContext, known: Accounts, don
     ...base,
     action: current === null ? 'create' : 'update',
     summary: `${verb}, mode ${octal(file.mode)}, owner ${owner}`,
-    data: { record, effect },
+    data: { record: file.append ? { ...record, result: digest(content) } : record, effect },
   };
 }
 
@@ -103,13 +115,18 @@ export function writeFilesApplier(): Applier {
     async apply(change, ctx) {
       await applyFileChange(ctx.root, (change.data as { effect?: unknown } | undefined)?.effect, change.target);
     },
-    remember(results: ChangeResult[], ctx) {
+    recordsProgress: true,
+    /** An append being made is recorded as pending before it is made, and as done after. */
+    remember(results: ProgressResult[], ctx) {
       const files = new Map<string, WrittenFile>();
       const key = (file: WrittenFile): string => `${file.append ? 'a' : 'w'} ${file.sha256} ${file.path}`;
       for (const file of written(ctx.previous).filter((entry) => entry.append)) files.set(key(file), file);
       for (const { change, status } of results) {
         const record = (change.data as { record?: WrittenFile } | undefined)?.record;
-        if (record !== undefined && (status === 'applied' || status === 'noop')) files.set(key(record), record);
+        if (record === undefined) continue;
+        const { result, ...done } = record;
+        if (status === 'applied' || status === 'noop') files.set(key(done), done);
+        else if (status === 'started' && record.append && result !== undefined) files.set(key(record), { ...done, pending: true, result });
       }
       return { files: [...files.values()] };
     },

@@ -60,7 +60,7 @@ const APPLY_OPTIONS: OptionSpec[] = [
   { flags: '--skip <ids>', description: 'comma-separated applier ids not to run' },
   { flags: '--dry-run', description: 'print the plan, change nothing' },
   { flags: '--root <dir>', description: 'directory file effects go under', defaultValue: '/' },
-  { flags: '--live', description: 'also change the running system (hostname, routes) when --root is not /' },
+  { flags: '--live', description: 'also change the running system when --root is not /: running hostname, kernel routes, scripts (chrooted into the root)' },
   { flags: '--no-live', description: 'never change the running system' },
   { flags: '--user <name>', description: 'user whose authorized_keys receive the keys' },
   { flags: '--applier <module>', description: 'load a plugin applier (ES module); repeatable', repeatable: true },

@@ -45,6 +45,19 @@ export interface ChangeResult {
   error?: string;
 }
 
+/**
+ * A change not finished yet, as remember() sees it when the state is recorded while the run is
+ * under way: 'pending' (not tried yet) or 'started' (being carried out: the process may die
+ * before its outcome is known, so it may or may not have happened).
+ */
+export type ProgressStatus = 'pending' | 'started';
+
+export interface ProgressResult {
+  change: Change;
+  status: ResultStatus | ProgressStatus;
+  error?: string;
+}
+
 export interface Applier {
   id: string;
   description: string;
@@ -55,7 +68,21 @@ export interface Applier {
   /**
    * What to keep for the next run after this one (JSON-safe): what mdctl added and owns.
    * Given this run's results; not called on a dry run. Returning undefined keeps what was
-   * remembered before.
+   * remembered before. With `recordsProgress`, also called while the run is under way, with
+   * 'pending' and 'started' results among the others.
    */
-  remember?(results: ChangeResult[], ctx: ApplyContext): unknown;
+  remember?(results: ProgressResult[], ctx: ApplyContext): unknown;
+  /**
+   * Set when remember() understands 'pending' and 'started' results: the runner then records
+   * the state before and after each chunk of changes, so a run killed midway is finished or
+   * undone by the next. Without it, the state is recorded once this applier's changes are done.
+   */
+  recordsProgress?: boolean;
+  /** How many changes one applyChunk() call takes (default 1). */
+  chunkSize?: number;
+  /**
+   * Carries out several changes at once (at most chunkSize), instead of apply() one by one.
+   * Returns one entry per change, in order: null when it was applied, else why it failed.
+   */
+  applyChunk?(changes: Change[], ctx: ApplyContext): Promise<(string | null)[]>;
 }

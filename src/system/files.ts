@@ -362,3 +362,15 @@ export async function setOwnershipUnder(root: string, path: string, owner: Owner
     await dir.close();
   }
 }
+
+/** Removes a file under the root, never through a symlink on the way (one a program put there meanwhile is refused); a missing file is fine. */
+export async function removeFileUnder(root: string, path: string): Promise<void> {
+  const { dir, name } = await openParentUnder(root, path);
+  try {
+    await unlink(inside(dir, name)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw ioError('remove', resolveUnder(root, path), error);
+    });
+  } finally {
+    await dir.close();
+  }
+}

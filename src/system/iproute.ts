@@ -1,4 +1,4 @@
-// Kernel routes and links through iproute2 (`ip -j`), run without a shell; pure parsers for its JSON.
+// Kernel routes and links through iproute2 (`ip -j` to read, `ip -force -batch` to change), run without a shell; pure parsers for its output.
 import { MdctlError, quote } from '../core/errors.js';
 import { exec as defaultExec, type Exec } from './exec.js';
 
@@ -63,17 +63,51 @@ export function parseIpLinks(json: string): Link[] {
   });
 }
 
-function routeArgs(route: RouteSpec): string[] {
-  const prefix = Number(route.destination.split('/')[1]);
-  const destination = prefix === 0 ? 'default' : route.destination;
-  return [destination, 'via', route.gateway, 'dev', route.dev];
+/** One change to the kernel's routes, as a line of `ip -batch`. */
+export interface RouteOp {
+  op: 'replace' | 'delete';
+  route: RouteSpec;
+}
+
+/** Routes per `ip -batch` run: a chunk takes well under a second, so the state is recorded often. */
+export const ROUTE_CHUNK = 500;
+
+/** The ip arguments of one op; the destination stays a CIDR ("0.0.0.0/0"), so one batch mixes families. */
+function opArgs({ op, route }: RouteOp): string[] {
+  const line = ['route', op === 'replace' ? 'replace' : 'del', route.destination, 'via', route.gateway, 'dev', route.dev];
+  return op === 'replace' ? [...line, 'proto', 'static'] : line;
+}
+
+/**
+ * Which lines of an `ip -force -batch -` run failed, from its stderr: the messages printed
+ * before each "Command failed -:N" belong to line N (1-based). Returns one entry per line:
+ * null when it succeeded, else its error.
+ */
+export function parseBatchErrors(stderr: string, lines: number): (string | null)[] {
+  const errors: (string | null)[] = Array.from({ length: lines }, () => null);
+  let pending: string[] = [];
+  for (const text of stderr.split('\n')) {
+    const failed = /^Command failed .*:(\d+)$/.exec(text.trim());
+    if (failed === null) {
+      if (text.trim() !== '') pending.push(text.trim());
+      continue;
+    }
+    const index = Number(failed[1]) - 1;
+    if (index >= 0 && index < lines) errors[index] = pending.length === 0 ? 'failed' : pending.join('; ');
+    pending = [];
+  }
+  return errors;
 }
 
 export interface RouteTable {
   links(): Promise<Link[]>;
   list(family: Family): Promise<KernelRoute[]>;
-  replace(route: RouteSpec): Promise<void>;
-  remove(route: RouteSpec): Promise<void>;
+  /**
+   * Carries out the ops in one `ip -force -batch` run (mixed families), or one ip run per op when
+   * that run fails without naming a line (an ip without -batch); returns one entry per op: null
+   * when done, else why it failed. Throws only when ip cannot run at all.
+   */
+  batch(ops: readonly RouteOp[]): Promise<(string | null)[]>;
 }
 
 /**
@@ -81,6 +115,15 @@ export interface RouteTable {
  * ["ip"] or ["ip", "netns", "exec", "ns1", "ip"].
  */
 export function ipRouteTable(command: readonly string[] = ['ip'], run: Exec = defaultExec): RouteTable {
+  const one = async (ops: readonly RouteOp[]): Promise<(string | null)[]> => {
+    const errors: (string | null)[] = [];
+    for (const op of ops) {
+      const result = await run([...command, `-${op.route.family}`, ...opArgs(op)], { allowFailure: true });
+      const why = result.stderr.split('\n').find((line) => line.trim() !== '')?.trim() ?? `exit status ${result.status}`;
+      errors.push(result.status === 0 ? null : why);
+    }
+    return errors;
+  };
   return {
     async links() {
       return parseIpLinks((await run([...command, '-j', 'link', 'show'])).stdout);
@@ -88,11 +131,14 @@ export function ipRouteTable(command: readonly string[] = ['ip'], run: Exec = de
     async list(family) {
       return parseIpRoutes((await run([...command, '-j', `-${family}`, 'route', 'show', 'table', 'main'])).stdout, family);
     },
-    async replace(route) {
-      await run([...command, `-${route.family}`, 'route', 'replace', ...routeArgs(route), 'proto', 'static']);
-    },
-    async remove(route) {
-      await run([...command, `-${route.family}`, 'route', 'del', ...routeArgs(route)]);
+    async batch(ops) {
+      if (ops.length === 0) return [];
+      const input = `${ops.map((op) => opArgs(op).join(' ')).join('\n')}\n`;
+      const result = await run([...command, '-force', '-batch', '-'], { input, allowFailure: true, timeoutMs: 60_000 });
+      const errors = parseBatchErrors(result.stderr, ops.length);
+      if (result.status === 0 || errors.some((error) => error !== null)) return errors;
+      // A failure ip gave no line (an ip without -batch): the chunk again, one ip run per route.
+      return one(ops);
     },
   };
 }

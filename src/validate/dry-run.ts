@@ -87,8 +87,7 @@ function imageHostname(name: string): HostnameSetter {
 const NO_ROUTES: RouteTable = {
   links: () => Promise.reject(new MdctlError('ERR_FAILED', 'validate never reads the kernel routes')),
   list: () => Promise.reject(new MdctlError('ERR_FAILED', 'validate never reads the kernel routes')),
-  replace: () => Promise.reject(new MdctlError('ERR_FAILED', 'validate never changes routes')),
-  remove: () => Promise.reject(new MdctlError('ERR_FAILED', 'validate never changes routes')),
+  batch: () => Promise.reject(new MdctlError('ERR_FAILED', 'validate never changes routes')),
 };
 
 export interface DryRunOptions {

@@ -50,7 +50,7 @@ after(cleanup);
 
 test('not live: every route is planned and skipped, the system is not even read', async () => {
   const refuse = (): Promise<never> => Promise.reject(new Error('the route table must not be used'));
-  const untouchable: RouteTable = { links: refuse, list: refuse, replace: refuse, remove: refuse };
+  const untouchable: RouteTable = { links: refuse, list: refuse, batch: refuse };
   const { run: result, state } = await runRoutes(SEED_ROUTES, [{ family: 4, destination: '10.9.0.0/16', gateway: '192.168.0.9', dev: 'eth0' }], {
     live: false,
     routeTable: untouchable,
@@ -156,6 +156,54 @@ test('refused routes fail the applier by name, the metadata route is never repla
     ['route 10.50.0.0/16 via 192.168.0.254 dev eth0'],
   );
   assert.deepEqual(await kernelRoutes(), ['10.50.0.0/16 via 192.168.0.254 dev eth0', '169.254.169.254/32 via 192.168.0.3 dev eth0']);
+  await runRoutes([], (state as { routes: unknown[] }).routes);
+  assert.deepEqual(await kernelRoutes(), ['169.254.169.254/32 via 192.168.0.3 dev eth0']);
+});
+
+test('a route of someone else to the same destination is kept, with a warning naming it; it never becomes mdctl’s', async () => {
+  await run(['ip', '-n', ns, 'route', 'add', '10.20.0.0/16', 'via', '192.168.0.250', 'dev', 'eth0']);
+  try {
+    const { run: result, state } = await runRoutes([route('10.20.0.0/16', '192.168.0.254'), route('10.21.0.0/16', '192.168.0.254')], undefined);
+    assert.deepEqual(result.errors, []);
+    assert.deepEqual(
+      result.changes.map((change) => [change.action, change.summary]),
+      [
+        ['noop', 'a route of someone else to 10.20.0.0/16 exists (10.20.0.0/16 via 192.168.0.250 dev eth0); left alone'],
+        ['create', 'add'],
+      ],
+    );
+    assert.deepEqual(result.warnings, ['route "10.20.0.0/16 via 192.168.0.254 dev eth0" not added: a route of someone else to 10.20.0.0/16 exists (10.20.0.0/16 via 192.168.0.250 dev eth0); left alone']);
+    assert.deepEqual(await kernelRoutes(), ['10.20.0.0/16 via 192.168.0.250 dev eth0', '10.21.0.0/16 via 192.168.0.254 dev eth0', '169.254.169.254/32 via 192.168.0.3 dev eth0']);
+    const owned = (state as { routes: unknown[] }).routes;
+    assert.deepEqual(owned, [{ family: 4, destination: '10.21.0.0/16', gateway: '192.168.0.254', dev: 'eth0' }]);
+    await runRoutes([], owned);
+    assert.deepEqual(await kernelRoutes(), ['10.20.0.0/16 via 192.168.0.250 dev eth0', '169.254.169.254/32 via 192.168.0.3 dev eth0'], 'theirs stays when ours leaves');
+  } finally {
+    await run(['ip', '-n', ns, 'route', 'del', '10.20.0.0/16']);
+  }
+});
+
+test('a route of prefix length 1 is a default route: left alone where a default exists, added where none does', async () => {
+  await run(['ip', '-n', ns, 'route', 'add', 'default', 'via', '192.168.0.7', 'dev', 'eth0']);
+  try {
+    const { run: result, state } = await runRoutes([route('0.0.0.0/1', '192.168.0.1')], undefined);
+    assert.deepEqual(result.changes.map((change) => [change.action, change.summary]), [['noop', 'a default route exists (default via 192.168.0.7 dev eth0); left alone']]);
+    assert.match(result.warnings[0] ?? '', /"0.0.0.0\/1 via 192.168.0.1 dev eth0" not added: a default route exists/);
+    assert.deepEqual(state, { routes: [] });
+    assert.deepEqual(await kernelRoutes(), ['0.0.0.0/0 via 192.168.0.7 dev eth0', '169.254.169.254/32 via 192.168.0.3 dev eth0']);
+  } finally {
+    await run(['ip', '-n', ns, 'route', 'del', 'default']);
+  }
+  await run(['ip', '-n', ns, 'route', 'add', '0.0.0.0/1', 'via', '192.168.0.7', 'dev', 'eth0']);
+  try {
+    const { run: result } = await runRoutes([route('0.0.0.0/0', '192.168.0.1')], undefined);
+    assert.deepEqual(result.changes.map((change) => change.action), ['noop'], 'half a default route of someone else counts as a default route');
+  } finally {
+    await run(['ip', '-n', ns, 'route', 'del', '0.0.0.0/1']);
+  }
+  const { run: added, state } = await runRoutes([route('0.0.0.0/1', '192.168.0.1')], undefined);
+  assert.deepEqual(added.changes.map((change) => change.action), ['create']);
+  assert.deepEqual(await kernelRoutes(), ['0.0.0.0/1 via 192.168.0.1 dev eth0', '169.254.169.254/32 via 192.168.0.3 dev eth0']);
   await runRoutes([], (state as { routes: unknown[] }).routes);
   assert.deepEqual(await kernelRoutes(), ['169.254.169.254/32 via 192.168.0.3 dev eth0']);
 });

@@ -98,3 +98,48 @@ test('a plan that returns something other than changes fails its applier', async
   assert.deepEqual(runs[0]?.errors, ['plan() did not return a list of changes']);
   assert.equal(runs[0]?.planned, false);
 });
+
+test('with a recorder, the state is saved before each chunk (the chunk "started", the rest "pending") and after the last; results stay in plan order', async () => {
+  const saves: Record<string, unknown>[] = [];
+  const seen: unknown[] = [];
+  const chunked: Applier = {
+    id: 'chunked',
+    description: 'chunked',
+    recordsProgress: true,
+    chunkSize: 2,
+    plan: async () => ['a', 'b', 'n', 'c', 'd', 'e'].map((target) => ({ applier: 'chunked', action: target === 'n' ? 'noop' : 'create', target, summary: 's' })),
+    apply: () => Promise.reject(new Error('applyChunk is used')),
+    async applyChunk(changes) {
+      seen.push(saves.at(-1)?.chunked);
+      return changes.map((change) => (change.target === 'd' ? 'no room for d' : null));
+    },
+    remember: (results) => results.map((result) => `${result.change.target}:${result.status}`),
+  };
+  const plain = applier('plain', [{ target: 'p' }]);
+  const runs = await planAppliers([chunked, plain], doc(), OPTIONS, { plain: 'before', other: 'kept' });
+  await applyPlanned(runs, { previous: { plain: 'before', other: 'kept' }, save: async (state) => void saves.push(state) });
+  assert.deepEqual(seen, [
+    ['n:noop', 'a:started', 'b:started', 'c:pending', 'd:pending', 'e:pending'],
+    ['n:noop', 'a:applied', 'b:applied', 'c:started', 'd:started', 'e:pending'],
+    ['n:noop', 'a:applied', 'b:applied', 'c:applied', 'd:failed', 'e:started'],
+  ]);
+  assert.deepEqual(saves.at(-1), {
+    plain: ['p:applied'],
+    other: 'kept',
+    chunked: ['n:noop', 'a:applied', 'b:applied', 'c:applied', 'd:failed', 'e:applied'],
+  });
+  assert.equal(saves.length, 5, 'three chunks ahead, one after the chunked applier, one after the plain one');
+  assert.deepEqual(runs[0]!.results.map((result) => `${result.change.target}:${result.status}`), ['a:applied', 'b:applied', 'n:noop', 'c:applied', 'd:failed', 'e:applied']);
+  assert.deepEqual(runs[0]!.errors, ['d: no room for d']);
+});
+
+test('when the state cannot be saved, changes of an applier that records progress are not made and it fails; the others apply', async () => {
+  const chunked: Applier & { applied: string[] } = { ...applier('chunked', [{ target: 'x' }, { target: 'y' }]), recordsProgress: true };
+  const plain = applier('plain', [{ target: 'p' }]);
+  const runs = await planAppliers([chunked, plain], doc(), OPTIONS, {});
+  await applyPlanned(runs, { previous: {}, save: () => Promise.reject(new Error('ENOSPC: no space left on device')) });
+  assert.deepEqual(chunked.applied, []);
+  assert.deepEqual(plain.applied, ['p']);
+  assert.deepEqual(runs[0]!.errors, ['state: ENOSPC: no space left on device', '2 changes not made: the state cannot be recorded (ENOSPC: no space left on device)']);
+  assert.deepEqual(runs[0]!.results.map((result) => result.status), ['failed', 'failed']);
+});

@@ -1,12 +1,13 @@
 // The scripts applier with real processes: order, once per instance, logs and statuses, failure, timeout, not live, dry run.
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { applyPlanned, planAppliers } from '../../src/appliers/runner.js';
 import { scriptsApplier, scriptsDir, type ScriptStatus } from '../../src/appliers/scripts.js';
 import type { Instance } from '../../src/core/instance.js';
+import { copyPrograms } from '../helpers/chroot.js';
 import { doc } from './root.js';
 
 const dirs: string[] = [];
@@ -50,9 +51,9 @@ function multipart(out: string): string {
   ].join('\n');
 }
 
-async function run(document: Instance, stateDir: string | undefined, options: { live?: boolean; dryRun?: boolean; timeoutMs?: number } = {}) {
+async function run(document: Instance, stateDir: string | undefined, options: { live?: boolean; dryRun?: boolean; timeoutMs?: number; root?: string } = {}) {
   const applier = scriptsApplier({ stateDir, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
-  const runs = await planAppliers([applier], document, { root: '/', live: options.live ?? true, dryRun: options.dryRun ?? false, user: undefined }, {});
+  const runs = await planAppliers([applier], document, { root: options.root ?? '/', live: options.live ?? true, dryRun: options.dryRun ?? false, user: undefined }, {});
   await applyPlanned(runs);
   return runs[0]!;
 }
@@ -165,4 +166,64 @@ test('malformed user-data fails the applier with the reason and runs nothing', a
   assert.deepEqual(result.changes, []);
   assert.deepEqual(result.errors, ['user-data refused: part 0 (multipart): malformed MIME: no closing boundary "--b--" (truncated?)']);
   assert.ok(!existsSync(join(work, 'state')));
+});
+
+/** The file the chrooted scripts write at their /: on the host's / only if they escaped (removed after the tests). */
+const proof = `mdctl-test-chroot-proof-${process.pid}`;
+after(() => rmSync(join('/', proof), { force: true }));
+
+/** A root of its own with /bin/sh and the libraries ldd names for it, and a file only it has. */
+function shellRoot(): string {
+  const root = tempDir();
+  copyPrograms(root, ['/bin/sh']);
+  mkdirSync(join(root, 'etc'));
+  writeFileSync(join(root, 'etc/only-in-this-root'), 'yes\n');
+  return root;
+}
+
+test('with a root that is not / and live: parts and runcmd run chrooted into it, not on the host; the copy in the root is removed', async () => {
+  const root = shellRoot();
+  const stateDir = join(tempDir(), 'state');
+  const userData = [
+    'Content-Type: multipart/mixed; boundary="b"',
+    '',
+    '--b',
+    'Content-Type: text/x-shellscript',
+    '',
+    '#!/bin/sh',
+    `read seen < /etc/only-in-this-root; echo "part $seen $0" > /${proof}`,
+    '--b',
+    'Content-Type: text/cloud-config',
+    '',
+    '#cloud-config',
+    'runcmd:',
+    `  - read seen < /etc/only-in-this-root; echo "runcmd $seen" >> /${proof}`,
+    '--b--',
+    '',
+  ].join('\n');
+  const result = await run(doc({ user_data: userData }), stateDir, { root });
+  assert.deepEqual(result.errors, []);
+  assert.match(result.changes[0]?.summary ?? '', new RegExp(`^run once for this instance, chrooted into "${root}" \\(timeout 300 s\\)$`));
+  assert.equal(readFileSync(join(root, proof), 'utf8'), 'part yes /run/mdctl-scripts/part-000\nruncmd yes\n');
+  assert.ok(!existsSync(join('/', proof)), 'nothing ran on the host');
+  assert.deepEqual(readdirSync(join(root, 'run/mdctl-scripts')), []);
+  assert.ok(existsSync(join(scriptsDir(stateDir, doc().instance_id), 'part-000')), 'the state dir keeps the record of what ran');
+
+  const notLive = await run(doc({ user_data: userData, instance_id: 'another' }), stateDir, { root, live: false });
+  assert.deepEqual(notLive.results.map((entry) => [entry.change.skipped, entry.status]), [['not live', 'skipped'], ['not live', 'skipped']]);
+});
+
+test('a root whose /run is a symbolic link: the part is not copied through it, fails with the reason, and is not counted as run', async () => {
+  const root = shellRoot();
+  const elsewhere = tempDir();
+  symlinkSync(elsewhere, join(root, 'run'));
+  const stateDir = join(tempDir(), 'state');
+  const document = doc({ user_data: '#!/bin/sh\ntrue\n' });
+  const result = await run(document, stateDir, { root });
+  assert.equal(result.errors.length, 1);
+  assert.match(result.errors[0] ?? '', /^part-000 .*symbolic link/);
+  assert.deepEqual(readdirSync(elsewhere), []);
+  rmSync(join(root, 'run'));
+  const again = await run(document, stateDir, { root });
+  assert.deepEqual([again.errors, again.results.map((entry) => entry.status)], [[], ['applied']]);
 });

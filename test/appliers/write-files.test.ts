@@ -128,3 +128,38 @@ test('malformed user-data fails the applier with the reason and writes nothing; 
   const { run: script } = await run(root, doc({ user_data: '#!/bin/sh\necho\n' }));
   assert.deepEqual([script.changes, script.errors], [[], []]);
 });
+
+test('permissions 0o644 and 0o600 give those modes on disk; a bare 644 fails that entry alone, nothing written for it', async () => {
+  const root = makeRoot({ 'etc/passwd': PASSWD, 'etc/group': GROUP });
+  const document = cloudConfig(
+    ['write_files:', '  - {path: /etc/a, content: a, permissions: 0o644}', '  - {path: /etc/b, content: b, permissions: 0o600}', '  - {path: /etc/c, content: c, permissions: 644}'].join('\n'),
+  );
+  const { run: result } = await run(root, document);
+  assert.deepEqual([lstatSync(join(root, 'etc/a')).mode & 0o7777, lstatSync(join(root, 'etc/b')).mode & 0o7777], [0o644, 0o600]);
+  assert.equal(result.errors.length, 1);
+  assert.match(result.errors[0] ?? '', /write_files\[2\]: permissions 644 is ambiguous/);
+  assert.throws(() => lstatSync(join(root, 'etc/c')), { code: 'ENOENT' });
+});
+
+test('an append recorded as started (the run was killed around it) is made again only when the file does not hold its result', async () => {
+  const content = 'sshd: 10.0.0.0/8\n';
+  const document = cloudConfig(`write_files: [{path: /etc/hosts.allow, content: ${JSON.stringify(content)}, append: true}]\n`);
+  const probe = makeRoot({ 'etc/hosts.allow': 'ALL: LOCAL\n' });
+  const [planned] = await planAppliers([writeFilesApplier()], document, { root: probe, live: false, dryRun: false, user: undefined }, {});
+  const started = writeFilesApplier().remember?.([{ change: planned!.changes[0]!, status: 'started' }], planned!.ctx) as { files: { pending?: true; result?: string }[] };
+  assert.equal(started.files[0]?.pending, true);
+  const previous = { 'write-files': started };
+
+  const done = makeRoot({ 'etc/hosts.allow': `ALL: LOCAL\n${content}` });
+  const killedAfter = await run(done, document, previous);
+  assert.deepEqual(killedAfter.run.changes.map((change) => [change.action, change.summary]), [['noop', 'already appended for this instance (by a run cut short)']]);
+  assert.equal(readFileSync(join(done, 'etc/hosts.allow'), 'utf8'), `ALL: LOCAL\n${content}`);
+  assert.equal((killedAfter.state['write-files'] as { files: { pending?: true }[] }).files[0]?.pending, undefined, 'recorded as done');
+
+  const notDone = makeRoot({ 'etc/hosts.allow': 'ALL: LOCAL\n' });
+  const killedBefore = await run(notDone, document, previous);
+  assert.deepEqual(killedBefore.run.changes.map((change) => change.action), ['update']);
+  assert.equal(readFileSync(join(notDone, 'etc/hosts.allow'), 'utf8'), `ALL: LOCAL\n${content}`);
+  const again = await run(notDone, document, killedBefore.state);
+  assert.deepEqual(again.run.changes.map((change) => change.action), ['noop']);
+});

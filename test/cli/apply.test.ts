@@ -177,3 +177,11 @@ test('plugins: one that loads runs after the built-ins; broken ones are reported
   assert.match(result.stderr, /^mdctl: plugin ".*missing\.mjs" failed to load: /m);
   assert.match(result.stderr, /^mdctl: flaky: plan broke$/m);
 });
+
+test('apply --help and boot --help say which effects --live covers', async () => {
+  for (const command of ['apply', 'boot']) {
+    const { status, stdout } = await runCli([command, '--help']);
+    assert.equal(status, 0);
+    assert.match(stdout.replace(/\s+/g, ' '), /--live also change the running system when --root is not \/: running hostname, kernel routes, scripts \(chrooted into the root\)/, command);
+  }
+});

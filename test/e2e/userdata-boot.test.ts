@@ -1,4 +1,4 @@
-// `mdctl boot --root TMP --live` in a guest namespace runs the user-data's "#!" script and runcmd once per instance; the fixture carries gzipped multipart user-data.
+// `mdctl boot --root TMP --live` in a guest namespace runs the user-data's "#!" script and runcmd once per instance, chrooted into TMP; the fixture carries gzipped multipart user-data.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { SEED_STATIC_FIXTURE, startEmulator, writeFixture, type Emulator } from '../helpers/emulator.js';
+import { copyPrograms } from '../helpers/chroot.js';
 import { cleanup, seedNetwork, uniqueName, wrap } from '../helpers/netns.js';
 
 const HOST = uniqueName('h9uh');
@@ -19,22 +20,23 @@ const ENV = { MDCTL_ENDPOINT: undefined, MDCTL_CACHE_DIR: undefined, MDCTL_STATE
 
 const dir = mkdtempSync(join(tmpdir(), 'mdctl-userdata-e2e-'));
 const root = join(dir, 'root');
-const effects = join(dir, 'effects');
+/** Inside the root: the scripts run chrooted into it and write /effects/log. */
+const effects = join(root, 'effects');
 const cacheDir = join(dir, 'cache');
 const stateDir = join(dir, 'state');
 const configPath = join(dir, 'config.yaml');
 const log = join(effects, 'log');
 let emulator: Emulator | undefined;
 
-const SCRIPT = `#!/bin/sh\necho "script ran as $(id -u) on $(hostname)" >> ${log}\n`;
+const SCRIPT = `#!/bin/sh\necho "script ran as $(id -u) on $(hostname)" >> /effects/log\n`;
 const CONFIG = [
   '#cloud-config',
   'hostname: userdata-host',
   'write_files:',
   '  - {path: /etc/motd, content: "from user-data\\n", permissions: "0600"}',
   'runcmd:',
-  `  - echo "runcmd string" >> ${log}`,
-  `  - [/bin/sh, -c, "echo runcmd argv >> ${log}; test -f ${root}/etc/motd && echo motd written first >> ${log}"]`,
+  '  - echo "runcmd string" >> /effects/log',
+  '  - [/bin/sh, -c, "echo runcmd argv >> /effects/log; test -f /etc/motd && echo motd written first >> /effects/log"]',
   'packages: [nginx]',
 ].join('\n');
 
@@ -87,6 +89,7 @@ before(async () => {
   mkdirSync(join(root, 'etc'), { recursive: true });
   mkdirSync(join(root, 'root'), { recursive: true });
   mkdirSync(effects);
+  copyPrograms(root, ['/bin/sh', 'id', 'hostname']);
   writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/bash\n');
   writeFileSync(join(root, 'etc/hosts'), '127.0.0.1\tlocalhost\n');
   writeFileSync(configPath, 'boot_timeout: 30\n');

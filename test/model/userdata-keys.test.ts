@@ -109,3 +109,23 @@ test('a __proto__ key is an ignored key, never the merged config\'s prototype', 
   assert.equal(merged.runcmd, undefined);
   assert.deepEqual(ignoredKeys(merged), ['__proto__']);
 });
+
+test('write_files permissions: 0644, "0644", 0o644 and "0o644" all mean 0644 (as cloud-init); a bare 644 is ambiguous and refused', () => {
+  const modes = (spelling: string) => readWriteFiles(yaml(`write_files:\n  - {path: /etc/m, permissions: ${spelling}}\n`));
+  for (const spelling of ['0644', "'0644'", '0o644', "'0o644'", '"644"']) {
+    assert.deepEqual(modes(spelling).files.map((file) => file.mode.toString(8)), ['644'], spelling);
+  }
+  assert.equal(modes('0o600').files[0]?.mode, 0o600);
+  assert.equal(modes('0O750').files[0]?.mode, 0o750);
+  assert.equal(modes('384').files[0]?.mode, 0o600, 'a decimal integer no octal reading fits is decimal, as cloud-init reads it');
+  for (const spelling of ['644', '420', '600']) {
+    const { files, problems } = modes(spelling);
+    assert.deepEqual(files, [], spelling);
+    assert.match(problems[0] ?? '', new RegExp(`^write_files\\[0\\]: permissions ${spelling} is ambiguous`), spelling);
+  }
+  assert.match(modes('0o8').problems[0] ?? '', /is not an octal mode/);
+});
+
+test('leading-zero integers stay strings elsewhere in cloud-config; other integers are numbers', () => {
+  assert.deepEqual(yaml('a: 0644\nb: 0o17\nc: 12\nd: 0x1f\ne: 0\n'), { a: '0644', b: '0o17', c: 12, d: 31, e: 0 });
+});

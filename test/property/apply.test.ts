@@ -23,8 +23,7 @@ const appliers = builtinAppliers({
   routes: {
     links: () => Promise.reject(new Error('not live: no route table')),
     list: () => Promise.reject(new Error('not live: no route table')),
-    replace: () => Promise.reject(new Error('not live: no route table')),
-    remove: () => Promise.reject(new Error('not live: no route table')),
+    batch: () => Promise.reject(new Error('not live: no route table')),
   },
 });
 const options = (root: string) => ({ root, live: false, dryRun: false, user: undefined });

@@ -21,3 +21,11 @@ test('a missing program and a timeout are ERR_EXEC too', async () => {
   await assert.rejects(exec(['sleep', '5'], { timeoutMs: 100 }), /timed out after 100 ms/);
   await assert.rejects(exec([]), /empty command/);
 });
+
+test('input reaches stdin; allowFailure gives a non-zero status with the whole stderr instead of an error', async () => {
+  assert.deepEqual(await exec(['cat'], { input: 'line one\nline two\n' }), { stdout: 'line one\nline two\n', stderr: '', status: 0 });
+  const failed = await exec(['sh', '-c', 'cat >&2; exit 4'], { input: 'a\nb\n', allowFailure: true });
+  assert.deepEqual(failed, { stdout: '', stderr: 'a\nb\n', status: 4 });
+  await assert.rejects(exec(['sh', '-c', 'kill -9 $$'], { allowFailure: true }), /failed/);
+  await assert.rejects(exec(['mdctl-no-such-program'], { allowFailure: true }), /is not installed/);
+});

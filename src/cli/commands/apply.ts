@@ -112,7 +112,8 @@ export async function applyDocument(ctx: CommandContext<ApplyFlags>, doc: Instan
     if (loaded.warning !== undefined) out.warn(loaded.warning);
     const runs = await planAppliers(selected, doc, runOptions, loaded.appliers);
     if (!out.structured && !out.quiet) out.data(renderPlan(runs, await out.chalk()));
-    await applyPlanned(runs, options.onApplied);
+    // The state is recorded as changes are made, so a run killed midway is finished or undone by the next.
+    await applyPlanned(runs, dryRun ? undefined : { previous: loaded.appliers, save: (state) => writeState(opts.stateDir, doc.instance_id, state) }, options.onApplied);
     // Changes are already made: a state that cannot be written (disk full) is reported with them, exit 3.
     const stateError = dryRun ? null : await writeState(opts.stateDir, doc.instance_id, rememberedState(runs, loaded.appliers)).then(() => null, (error: unknown) => error);
     await report(ctx, runs, failures, dryRun);

@@ -5,8 +5,24 @@ import { isUtf8 } from 'node:buffer';
 export type CloudConfig = Record<string, unknown>;
 
 /** js-yaml exports its built-in types at run time; @types/js-yaml does not declare them. */
-const { merge, binary } = (yaml as unknown as { types: Record<'merge' | 'binary', yaml.Type> }).types;
-const SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [merge], explicit: [binary] });
+const { merge, binary, int, float } = (yaml as unknown as { types: Record<'merge' | 'binary' | 'int' | 'float', yaml.Type> }).types;
+
+/** `0644`, `0o644`, `-017`: spellings of an integer with a leading zero. */
+const LEADING_ZERO = /^[-+]?0(?:o[0-7_]+|[0-9_]+)$/i;
+
+/**
+ * The core schema's int and float, except that integers spelled with a leading zero (`0644` of
+ * YAML 1.1, `0o644` of YAML 1.2) stay strings: the core schema reads `0644` as decimal 644, the
+ * same number as a bare `644`, and a mode reader must tell them apart (see readWriteFiles).
+ */
+function withoutLeadingZero(tag: string, type: yaml.Type): yaml.Type {
+  return new yaml.Type(tag, {
+    kind: 'scalar',
+    resolve: (data: string) => !LEADING_ZERO.test(data) && type.resolve(data),
+    construct: (data: string) => type.construct(data) as unknown,
+  });
+}
+const SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [merge, withoutLeadingZero('tag:yaml.org,2002:int', int), withoutLeadingZero('tag:yaml.org,2002:float', float)], explicit: [binary] });
 
 /** Values a document may hold once aliases are expanded: "billion laughs" is refused, not walked. */
 export const MAX_VALUES = 100_000;

@@ -78,10 +78,21 @@ export interface WriteFile {
 
 const USER_NAME = /^[a-z_][a-z0-9_.-]*\$?$/i;
 
+/**
+ * A write_files mode as cloud-init reads it: `0644`, `0o644`, `'0644'`, `'0o644'` and `'644'`
+ * are octal. A bare integer is decimal to cloud-init (`644` becomes 01204): one whose digits
+ * could all be octal is refused as ambiguous; 0 to 7 and integers with an 8 or a 9 are decimal.
+ */
 function permissions(value: unknown): number {
   if (value === undefined || value === null) return 0o644;
-  const text = typeof value === 'number' && Number.isInteger(value) ? String(value) : typeof value === 'string' ? value.trim() : null;
-  const match = text === null ? null : /^(?:0o?)?([0-7]{1,4})$/i.exec(text);
+  if (typeof value === 'number' && Number.isInteger(value)) {
+    if (value >= 0 && value <= 7) return value;
+    if (/^[0-7]+$/.test(String(value))) {
+      throw new Error(`permissions ${value} is ambiguous (cloud-init reads it as decimal, mode 0${value.toString(8)}): write "0${value}" or 0o${value}`);
+    }
+    if (value > 0 && value <= 0o7777) return value;
+  }
+  const match = typeof value === 'string' ? /^(?:0o?)?([0-7]{1,4})$/i.exec(value.trim()) : null;
   if (match === null) throw new Error(`permissions ${shown(value)} is not an octal mode such as "0644"`);
   return parseInt(match[1] ?? '', 8);
 }
