@@ -55,8 +55,8 @@ class Slots {
 }
 
 /**
- * Ask for an IMDSv2 session token. 403/404/405 (and any other refusal) mean the service
- * does not offer one (Nova answers 404 or 405): carry on without.
+ * Ask for an IMDSv2 session token. 403/404/405/501 (and any other refusal) mean the service
+ * does not offer one (Nova answers 404 or 405, other services 501): carry on without.
  */
 export async function requestToken(client: MetadataClient, log: (message: string) => void): Promise<string | null> {
   const response = await client.request(TOKEN_PATH, { method: 'PUT', headers: { [TOKEN_TTL_HEADER]: TOKEN_TTL_SECONDS } });
