@@ -26,11 +26,16 @@ export function userDataOf(doc: Instance): UserDataView {
   return view;
 }
 
-/** For the user-data appliers: the usable view, or the error that fails them (every part error, in one line). */
+/** Part errors named in the one line that fails the user-data appliers; the rest are counted. */
+const SHOWN_ERRORS = 5;
+
+/** For the user-data appliers: the usable view, or the error that fails them (the first part errors, in one line). */
 export function usableUserData(doc: Instance): UserDataView {
   const view = userDataOf(doc);
-  if (view.userData.errors.length > 0) {
-    throw new MdctlError('ERR_INVALID_VALUE', `user-data refused: ${view.userData.errors.join('; ')}`, {
+  const { errors } = view.userData;
+  if (errors.length > 0) {
+    const more = errors.length > SHOWN_ERRORS ? `; … and ${errors.length - SHOWN_ERRORS} more` : '';
+    throw new MdctlError('ERR_INVALID_VALUE', `user-data refused: ${errors.slice(0, SHOWN_ERRORS).join('; ')}${more}`, {
       hint: 'see mdctl get user-data.parts; nothing of this user-data is acted on',
     });
   }

@@ -115,6 +115,13 @@ export function parseEntity(data: Buffer): MimeEntity {
   return { headers, body: data.subarray(end.bodyStart) };
 }
 
+/** A multipart body with more parts than allowed. */
+export class TooManyParts extends Error {
+  constructor(readonly limit: number) {
+    super(`more than ${limit} parts`);
+  }
+}
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -122,9 +129,10 @@ function escapeRegExp(text: string): string {
 /**
  * The body parts of a multipart body (RFC 2046 5.1.1): between the opening delimiter and the
  * closing one; preamble and epilogue are dropped. Throws when the boundary is bad, never
- * appears, or the closing delimiter is missing (a truncated message is never acted on).
+ * appears, the closing delimiter is missing (a truncated message is never acted on), or there
+ * are more than `maxParts` parts (it stops there: millions of empty parts are never held).
  */
-export function splitMultipart(body: Buffer, boundary: string | undefined): Buffer[] {
+export function splitMultipart(body: Buffer, boundary: string | undefined, maxParts = Number.POSITIVE_INFINITY): Buffer[] {
   if (boundary === undefined || boundary === '') throw new Error('multipart without a boundary parameter');
   if (boundary.length > 70 || /[\r\n]/.test(boundary)) throw new Error('bad boundary parameter');
   const text = body.toString('latin1');
@@ -133,6 +141,7 @@ export function splitMultipart(body: Buffer, boundary: string | undefined): Buff
   let start: number | null = null;
   for (let match = delimiter.exec(text); match !== null; match = delimiter.exec(text)) {
     if (start !== null) parts.push(Buffer.from(text.slice(start, match.index), 'latin1'));
+    if (parts.length > maxParts) throw new TooManyParts(maxParts);
     if (match[1] === '--') {
       if (start === null) throw new Error(`closing boundary ${JSON.stringify(boundary)} before any part`);
       return parts;
