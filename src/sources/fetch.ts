@@ -86,6 +86,7 @@ export async function fetchInstance(request: FetchRequest): Promise<FetchResult>
     log,
   });
   const instance = normalize(raw, new Date());
+  for (const problem of instance.problems ?? []) request.warn?.(`${problem.reason}; that part of the document is null, and the appliers that need it fail`);
   const cache = await storeCache(request, instance);
   return {
     instance,
