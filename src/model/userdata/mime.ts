@@ -106,12 +106,24 @@ export function looksLikeMime(data: Buffer): boolean {
   return /^(mime-version|content-type):/im.test(block);
 }
 
+/** headerEnd on bytes: only the header block is ever turned into a string, never a body of megabytes. */
+function headerEndIn(data: Buffer): { end: number; bodyStart: number } | null {
+  const NL = 0x0a;
+  const CR = 0x0d;
+  if (data[0] === NL || (data[0] === CR && data[1] === NL)) return headerEnd(data.subarray(0, 2).toString('latin1'));
+  for (let at = data.indexOf(NL); at !== -1; at = data.indexOf(NL, at + 1)) {
+    const end = data[at - 1] === CR ? at - 1 : at;
+    if (data[at + 1] === NL) return { end, bodyStart: at + 2 };
+    if (data[at + 1] === CR && data[at + 2] === NL) return { end, bodyStart: at + 3 };
+  }
+  return null;
+}
+
 /** Splits an entity into its headers and body; throws when the header block is malformed. */
 export function parseEntity(data: Buffer): MimeEntity {
-  const text = data.toString('latin1');
-  const end = headerEnd(text);
+  const end = headerEndIn(data);
   if (end === null) throw new Error('no blank line after the headers');
-  const headers = parseHeaders(text.slice(0, end.end));
+  const headers = parseHeaders(data.subarray(0, end.end).toString('latin1'));
   return { headers, body: data.subarray(end.bodyStart) };
 }
 
@@ -140,7 +152,8 @@ export function splitMultipart(body: Buffer, boundary: string | undefined, maxPa
   const parts: Buffer[] = [];
   let start: number | null = null;
   for (let match = delimiter.exec(text); match !== null; match = delimiter.exec(text)) {
-    if (start !== null) parts.push(Buffer.from(text.slice(start, match.index), 'latin1'));
+    // latin1 maps byte to character one to one: the offsets are the body's, and a part is a view of it, not a copy.
+    if (start !== null) parts.push(body.subarray(start, match.index));
     if (parts.length > maxParts) throw new TooManyParts(maxParts);
     if (match[1] === '--') {
       if (start === null) throw new Error(`closing boundary ${JSON.stringify(boundary)} before any part`);
