@@ -9,6 +9,7 @@ import process from 'node:process';
 import { setTimeout } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, URL } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { measure, packagesThatRan, summarise } from './bench-measure.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -32,7 +33,14 @@ const BUDGET = {
   rssMiB: 80,
   lateMs: 1000,
   blackholeMs: 3500,
+  /** boot with the largest user-data mdctl accepts (all parts, all inflation allowed). */
+  userDataRssMiB: 160,
+  userDataMs: 5000,
 };
+
+/** Parts and inflated bytes of the largest user-data: right at mdctl's bounds (src/model/userdata/types.ts). */
+const USER_DATA_PARTS = 1000;
+const USER_DATA_PART_BYTES = 16_700;
 
 const work = mkdtempSync(join(tmpdir(), 'mdctl-bench-'));
 const cleanups = [];
@@ -61,10 +69,10 @@ function fresh(prefix) {
 }
 
 /** `mdctl serve` on a free loopback port with an access log; resolves when it says it listens. */
-function startEmulator() {
-  const log = join(work, 'access.log');
+function startEmulator(extra = [], logName = 'access.log') {
+  const log = join(work, logName);
   writeFileSync(log, '');
-  const child = spawn(NODE, [BIN, 'serve', '--port', '0', '--log', log], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(NODE, [BIN, 'serve', '--port', '0', '--log', log, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
   cleanups.push(() => child.kill('SIGKILL'));
   return new Promise((resolve, reject) => {
     let out = '';
@@ -75,6 +83,21 @@ function startEmulator() {
       if (ready !== null) resolve({ url: ready[1], port: Number(new URL(ready[1]).port), log });
     });
   });
+}
+
+/**
+ * A fixture whose user-data is the largest mdctl accepts, well under Nova's 65535 base64
+ * characters: gzip of USER_DATA_PARTS MIME parts (the part bound) inflating to just under 16 MiB
+ * (the inflate bound). The parts are plain text: parsed, reported, never run.
+ */
+function largestUserDataFixture() {
+  const part = `--b\nContent-Type: text/plain\n\n${'x'.repeat(USER_DATA_PART_BYTES)}\n`;
+  const message = `Content-Type: multipart/mixed; boundary=b\nMIME-Version: 1.0\n\n${part.repeat(USER_DATA_PARTS)}--b--\n`;
+  const encoded = gzipSync(message, { level: 9 }).toString('base64');
+  if (encoded.length > 65_535) fail(`the largest user-data is ${encoded.length} base64 characters, over Nova's 65535`);
+  const file = join(work, 'largest-user-data.yaml');
+  writeFileSync(file, `instances:\n  - uuid: 83679162-1378-4288-a2d4-70e13ec132aa\n    hostname: bench.novalocal\n    user_data_base64: ${encoded}\n`);
+  return { file, wire: encoded.length, inflated: message.length };
 }
 
 function logLines(log) {
@@ -213,6 +236,16 @@ async function main() {
       argv: () => [...launcher.argv, 'fetch', '--endpoint', emulator.url, '--cache-dir', fresh('fetch-cache'), '-q'],
     });
     if (boot) scenarios.push({ id: `boot/${launcher.name}`, kind: 'boot', launcher, title: 'boot --root TMP --no-live', argv: () => bootArgv(launcher, emulator.url, 30) });
+  }
+  // The largest user-data mdctl accepts, parsed by boot's user-data appliers: time and peak RSS.
+  const largest = largestUserDataFixture();
+  if (boot) {
+    const heavy = await startEmulator(['--fixture', largest.file], 'access-user-data.log');
+    const launcher = { name: 'user-data', argv: launchers[0].argv };
+    scenarios.push({
+      id: 'boot/largest-user-data', launcher, argv: () => bootArgv(launcher, heavy.url, 30),
+      title: `boot, largest user-data (${USER_DATA_PARTS} parts, ${mib(largest.inflated / 1024)} MiB inflated, ${largest.wire} base64 bytes)`,
+    });
   }
   // The first run of a new build has no code cache yet (it writes one as it exits): shown, no
   // budget. A copy of its own, so that deleting its cache never touches the warm scenarios'.
@@ -386,6 +419,14 @@ function report({ scenarios, samples, launchers, loaded, late, holes, expectedRe
     verdict(h.statuses.every((s) => s === 4) && slowest <= BUDGET.blackholeMs,
       `${h.command} --timeout ${BLACKHOLE_TIMEOUT_S} against a blackhole: exit ${[...new Set(h.statuses)].join('/')} (4) in ≤ ${ms(slowest)} ms (≤ ${BUDGET.blackholeMs} ms): ${h.message}`);
     for (const other of h.others) say(`         ${other}`);
+  }
+  if (samples.has('boot/largest-user-data')) {
+    const sample = samples.get('boot/largest-user-data');
+    const rss = Math.max(...sample.rss);
+    const median = summarise(sample.ms).median;
+    say('the largest user-data mdctl accepts:');
+    verdict(rss <= BUDGET.userDataRssMiB * MIB && median <= BUDGET.userDataMs,
+      `boot: peak RSS ${mib(rss)} MiB (≤ ${BUDGET.userDataRssMiB} MiB), median ${ms(median)} ms (≤ ${BUDGET.userDataMs} ms)`);
   }
   say();
   const bareMedian = summarise(bare).median;
