@@ -175,7 +175,13 @@ export function checkDryRun(runs: readonly ApplierRun[], excused: ReadonlySet<st
     const notLive = changes.filter((change) => change.skipped !== undefined).length;
     counts.push(`${id} ${changes.length}${notLive > 0 ? ` (${notLive} not live)` : ''}`);
   }
-  if (errors.length > 0) return fail('dry-run', errors.join('; '));
+  if (errors.length > 0) return fail('dry-run', listed(errors));
   const planned = `planned ${counts.join(', ')} into a scratch copy; nothing written`;
-  return warnings.length > 0 ? warn('dry-run', `${warnings.join('; ')}; ${planned}`) : pass('dry-run', planned);
+  return warnings.length > 0 ? warn('dry-run', `${listed(warnings)}; ${planned}`) : pass('dry-run', planned);
+}
+
+/** Messages in one check line: the first few, then a count (a user-data of a thousand parts warns a thousand times). */
+function listed(messages: readonly string[], shown = 10): string {
+  const more = messages.length > shown ? `; … and ${messages.length - shown} more` : '';
+  return `${messages.slice(0, shown).join('; ')}${more}`;
 }

@@ -76,3 +76,12 @@ test('apply --json keeps values exact: JSON escapes, nothing more', async () => 
   const json = JSON.parse(run.stdout) as { changes: { target: string }[] };
   assert.ok(json.changes.some((change) => change.target.endsWith('/tmp/a\u001b[31m')), run.stdout);
 });
+
+test('validate of a thousand-part user-data: the dry-run check names the first warnings and counts the rest, on one line', async () => {
+  const { checkDryRun } = await import('../../src/validate/metadata-checks.js');
+  const warnings = Array.from({ length: MAX_PARTS }, (_, i) => `part ${i} is kept and not run`);
+  const run = { applier: { id: 'scripts' }, warnings, errors: [], changes: [] } as unknown as Parameters<typeof checkDryRun>[0][number];
+  const check = checkDryRun([run], new Set());
+  assert.equal(check.status, 'warn');
+  assert.match(check.message, new RegExp(`^scripts: part 0 is kept and not run; .*scripts: part 9 is kept and not run; … and ${MAX_PARTS - 10} more; planned scripts 0`));
+});
