@@ -88,7 +88,8 @@ export function optionalJson(file: string, parse: () => unknown, problems: Probl
     return parse();
   } catch (error) {
     if (!isMdctlError(error) || error.code !== 'ERR_INVALID_METADATA') throw error;
-    problems.push({ file, reason: error.message });
+    // The parser's detail quotes the text; vendor data is secret and the reason goes to the public cache.
+    problems.push({ file, reason: file.startsWith('vendor_data') ? error.message.replace(/ \(.*\)$/s, '') : error.message });
     return undefined;
   }
 }

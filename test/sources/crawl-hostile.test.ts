@@ -37,6 +37,12 @@ for (const [file, body] of [
   });
 }
 
+test('malformed vendor data: the reason never quotes its text (it is secret, the reason is public)', async () => {
+  const server = await serve(openstackTree({ 'meta_data.json': META, 'vendor_data.json': '{"password": "hunter2" oops}' }));
+  const raw = await crawl(server.url);
+  assert.deepEqual(raw.openstack?.problems, [{ file: 'vendor_data.json', reason: 'GET "/openstack/2020-10-14/vendor_data.json": malformed JSON' }]);
+});
+
 test('an HTML page where an optional JSON file belongs is still refused (exit 5): the service is not to be trusted', async () => {
   const server = await serve((request) => {
     if (request.url === '/openstack/2020-10-14/network_data.json') return { status: 200, body: '<html><body>portal</body></html>', headers: { 'content-type': 'text/html' } };
