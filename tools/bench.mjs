@@ -9,6 +9,7 @@ import process from 'node:process';
 import { setTimeout } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, URL } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { measure, packagesThatRan, summarise } from './bench-measure.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -33,10 +34,17 @@ const BUDGET = {
   lateMs: 1000,
   blackholeMs: 3500,
   routesMs: 10_000,
+  /** boot with the largest user-data mdctl accepts (all parts, all inflation allowed). */
+  userDataRssMiB: 160,
+  userDataMs: 5000,
 };
 /** The routes scenario: this many routes in a network namespace of its own, added and removed. */
 const ROUTES = 10_000;
 const ROUTE_RUNS = 3;
+
+/** Parts and inflated bytes of the largest user-data: right at mdctl's bounds (src/model/userdata/types.ts). */
+const USER_DATA_PARTS = 1000;
+const USER_DATA_PART_BYTES = 16_700;
 
 const work = mkdtempSync(join(tmpdir(), 'mdctl-bench-'));
 const cleanups = [];
@@ -81,6 +89,21 @@ function startEmulator({ wrap = [], fixture } = {}) {
       if (ready !== null) resolve({ url: ready[1], port: Number(new URL(ready[1]).port), log, stop });
     });
   });
+}
+
+/**
+ * A fixture whose user-data is the largest mdctl accepts, well under Nova's 65535 base64
+ * characters: gzip of USER_DATA_PARTS MIME parts (the part bound) inflating to just under 16 MiB
+ * (the inflate bound). The parts are plain text: parsed, reported, never run.
+ */
+function largestUserDataFixture() {
+  const part = `--b\nContent-Type: text/plain\n\n${'x'.repeat(USER_DATA_PART_BYTES)}\n`;
+  const message = `Content-Type: multipart/mixed; boundary=b\nMIME-Version: 1.0\n\n${part.repeat(USER_DATA_PARTS)}--b--\n`;
+  const encoded = gzipSync(message, { level: 9 }).toString('base64');
+  if (encoded.length > 65_535) fail(`the largest user-data is ${encoded.length} base64 characters, over Nova's 65535`);
+  const file = join(work, 'largest-user-data.yaml');
+  writeFileSync(file, `instances:\n  - uuid: 83679162-1378-4288-a2d4-70e13ec132aa\n    hostname: bench.novalocal\n    user_data_base64: ${encoded}\n`);
+  return { file, wire: encoded.length, inflated: message.length };
 }
 
 function logLines(log) {
@@ -283,6 +306,16 @@ async function main() {
     });
     if (boot) scenarios.push({ id: `boot/${launcher.name}`, kind: 'boot', launcher, title: 'boot --root TMP --no-live', argv: () => bootArgv(launcher, emulator.url, 30) });
   }
+  // The largest user-data mdctl accepts, parsed by boot's user-data appliers: time and peak RSS.
+  const largest = largestUserDataFixture();
+  if (boot) {
+    const heavy = await startEmulator({ fixture: largest.file });
+    const launcher = { name: 'user-data', argv: launchers[0].argv };
+    scenarios.push({
+      id: 'boot/largest-user-data', launcher, argv: () => bootArgv(launcher, heavy.url, 30),
+      title: `boot, largest user-data (${USER_DATA_PARTS} parts, ${mib(largest.inflated / 1024)} MiB inflated, ${largest.wire} base64 bytes)`,
+    });
+  }
   // The first run of a new build has no code cache yet (it writes one as it exits): shown, no
   // budget. A copy of its own, so that deleting its cache never touches the warm scenarios'.
   if (boot && bundle !== null) {
@@ -469,6 +502,14 @@ function report({ scenarios, samples, launchers, loaded, late, holes, expectedRe
     const counts = routes.counts.every((n, i) => n === (i % 3 === 2 ? 0 : ROUTES));
     verdict(slowest <= BUDGET.routesMs && counts,
       `${ROUTES} routes in a namespace, added or removed by one apply: ≤ ${ms(slowest)} ms (≤ ${BUDGET.routesMs} ms), routes counted after each run ${counts ? `${ROUTES}, ${ROUTES}, 0 as expected` : `WRONG: ${routes.counts.join(', ')}`}`);
+  }
+  if (samples.has('boot/largest-user-data')) {
+    const sample = samples.get('boot/largest-user-data');
+    const rss = Math.max(...sample.rss);
+    const median = summarise(sample.ms).median;
+    say('the largest user-data mdctl accepts:');
+    verdict(rss <= BUDGET.userDataRssMiB * MIB && median <= BUDGET.userDataMs,
+      `boot: peak RSS ${mib(rss)} MiB (≤ ${BUDGET.userDataRssMiB} MiB), median ${ms(median)} ms (≤ ${BUDGET.userDataMs} ms)`);
   }
   say();
   const bareMedian = summarise(bare).median;

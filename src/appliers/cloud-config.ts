@@ -26,11 +26,16 @@ export function userDataOf(doc: Instance): UserDataView {
   return view;
 }
 
-/** For the user-data appliers: the usable view, or the error that fails them (every part error, in one line). */
+/** Part errors named in the one line that fails the user-data appliers; the rest are counted. */
+const SHOWN_ERRORS = 5;
+
+/** For the user-data appliers: the usable view, or the error that fails them (the first part errors, in one line). */
 export function usableUserData(doc: Instance): UserDataView {
   const view = userDataOf(doc);
-  if (view.userData.errors.length > 0) {
-    throw new MdctlError('ERR_INVALID_VALUE', `user-data refused: ${view.userData.errors.join('; ')}`, {
+  const { errors } = view.userData;
+  if (errors.length > 0) {
+    const more = errors.length > SHOWN_ERRORS ? `; … and ${errors.length - SHOWN_ERRORS} more` : '';
+    throw new MdctlError('ERR_INVALID_VALUE', `user-data refused: ${errors.slice(0, SHOWN_ERRORS).join('; ')}${more}`, {
       hint: 'see mdctl get user-data.parts; nothing of this user-data is acted on',
     });
   }
@@ -40,7 +45,7 @@ export function usableUserData(doc: Instance): UserDataView {
 /** The hostname settings of cloud-config (none when there is no usable cloud-config). */
 export function hostnameSettings(doc: Instance): HostnameSettings {
   const { config } = userDataOf(doc);
-  return config === null ? { hostname: null, preserve: false, problems: [], notes: [] } : readHostname(config);
+  return config === null ? { hostname: null, fqdn: null, preserve: false, problems: [] } : readHostname(config);
 }
 
 /** cloud-config's ssh_authorized_keys as key entries "cloud-config:N"; items that are not strings come back in `problems`. */
@@ -52,8 +57,9 @@ export function cloudConfigKeys(doc: Instance): { keys: PublicKey[]; problems: s
 }
 
 /**
- * The hostname applier with cloud-config's hostname, fqdn and preserve_hostname. When it plans
- * nothing because of them, what it remembered before is kept.
+ * The hostname applier with cloud-config's preserve_hostname and the problems of its hostname
+ * and fqdn (the applier itself chooses the names by cloud-init's rules). When it plans nothing
+ * because of them, what it remembered before is kept.
  */
 export function withCloudConfigHostname(applier: Applier): Applier {
   let leftAlone = false;
@@ -61,12 +67,11 @@ export function withCloudConfigHostname(applier: Applier): Applier {
     ...applier,
     async plan(doc: Instance, ctx: ApplyContext): Promise<Change[]> {
       const settings = hostnameSettings(doc);
-      for (const note of settings.notes) ctx.warn(note);
       leftAlone = settings.problems.length > 0 || settings.preserve;
       for (const problem of settings.problems) ctx.refuse(problem);
       if (settings.preserve && settings.problems.length === 0) ctx.warn('preserve_hostname is true in cloud-config: the hostname is left as it is');
       if (leftAlone) return [];
-      return applier.plan(settings.hostname === null ? doc : { ...doc, hostname: settings.hostname }, ctx);
+      return applier.plan(doc, ctx);
     },
     remember(results, ctx) {
       return leftAlone ? undefined : applier.remember?.(results, ctx);

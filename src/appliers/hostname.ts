@@ -1,7 +1,8 @@
-// The hostname applier: /etc/hostname (short name), one managed /etc/hosts entry, the running hostname when live.
+// The hostname applier: /etc/hostname (short name), one managed /etc/hosts entry, the running hostname when live; names by cloud-init's rules.
 import { quote } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
-import { normalizeHostname } from '../model/hostname.js';
+import { chooseHostnames } from '../model/hostname.js';
+import { hostnameSettings } from './cloud-config.js';
 import { inspectUnder, readFileUnder, resolveUnder } from '../system/files.js';
 import type { HostnameSetter } from '../system/hostname.js';
 import { applyFileEffect, isFileEffect, permissions, type FileEffect } from './effects.js';
@@ -38,11 +39,12 @@ export function hostnameApplier(setter: HostnameSetter): Applier {
     id: ID,
     description: 'writes /etc/hostname, the managed 127.0.1.1 line of /etc/hosts, and the running hostname',
     async plan(doc: Instance, ctx: ApplyContext): Promise<Change[]> {
-      if (doc.hostname === null) {
+      const names = chooseHostnames(doc.hostname, hostnameSettings(doc));
+      if (names === null) {
         ctx.warn('the metadata has no hostname; nothing to do');
         return [];
       }
-      const { short, fqdn } = normalizeHostname(doc.hostname);
+      const { short, fqdn } = names;
       const entry = hostsEntry(fqdn, short);
       const hostnameFile = await fileChange(ctx.root, '/etc/hostname', Buffer.from(`${short}\n`), (old) => ({
         ...(old === null ? {} : { before: old.trim() }),

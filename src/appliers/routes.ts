@@ -60,10 +60,10 @@ function change(action: Change['action'], summary: string, effect: RouteEffect, 
 function wantedRoutes(doc: Instance, ctx: ApplyContext): CheckedRoute[] {
   const wanted: CheckedRoute[] = [];
   const seen = new Set<string>();
-  for (const route of doc.routes) {
+  for (const route of doc.routes ?? []) {
     let checked: CheckedRoute;
     try {
-      checked = checkRoute(route, doc.networks);
+      checked = checkRoute(route, doc.networks ?? []);
     } catch (error) {
       ctx.refuse((error as Error).message);
       continue;
@@ -179,6 +179,7 @@ export function routesApplier(table: RouteTable): Applier {
   return {
     id: ID,
     description: 'adds the static routes of network_data.json on the interface with the matching MAC',
+    needs: ['routes', 'networks'],
     async plan(doc, ctx) {
       const wanted = wantedRoutes(doc, ctx);
       const owned = rememberedRoutes(ctx.previous);

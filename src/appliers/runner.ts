@@ -95,6 +95,16 @@ async function bounded<T>(step: () => Promise<T>, ms: number, what: string): Pro
   }
 }
 
+/** Why an applier cannot run on this document (a part it needs is null: its file was broken), or null. */
+function missingInput(applier: Applier, doc: Instance): string | null {
+  // A plugin's value is not trusted to be a list.
+  const needs = Array.isArray(applier.needs) ? (applier.needs as readonly (keyof Instance)[]) : [];
+  const absent = needs.filter((key) => doc[key] === null);
+  if (absent.length === 0) return null;
+  const reasons = (doc.problems ?? []).map((problem) => problem.reason);
+  return `needs ${absent.join(', ')}, which the metadata does not give: ${reasons.length === 0 ? 'null in the document' : reasons.join('; ')}`;
+}
+
 /** Plans every applier; one that throws is recorded as failed and the others still plan. */
 export async function planAppliers(
   appliers: readonly Applier[],
@@ -115,6 +125,12 @@ export async function planAppliers(
     };
     const startedAt = Date.now();
     const run: ApplierRun = { applier, changes: [], results: [], warnings, errors, planned: false, ctx, timeouts, startedAt, elapsedMs: 0 };
+    const missing = missingInput(applier, doc);
+    if (missing !== null) {
+      errors.push(missing);
+      runs.push(run);
+      continue;
+    }
     try {
       const changes: unknown = await bounded(() => applier.plan(doc, ctx), timeouts.planMs, 'plan()');
       if (!Array.isArray(changes) || !changes.every(isChange)) throw new Error('plan() did not return a list of changes');

@@ -72,8 +72,15 @@ export async function writeCache(dir: string, document: Instance): Promise<strin
     fetched_at: document.source.fetched_at,
     values,
   };
-  await writeFileAtomic(dir, SENSITIVE_FILE, json(sensitive), { mode: 0o600 });
-  await writeFileAtomic(dir, CACHE_FILE, json(publicDocument), { mode: 0o644 });
+  const files = { sensitive: json(sensitive), public: json(publicDocument) };
+  for (const text of Object.values(files)) {
+    // What is written can always be read back; a document this large is refused whole, nothing written.
+    if (Buffer.byteLength(text) > MAX_CACHE_BYTES) {
+      throw new MdctlError('ERR_INVALID_METADATA', `the instance document is ${Buffer.byteLength(text)} bytes as JSON, over ${MAX_CACHE_BYTES / 1024 / 1024} MiB; not cached`);
+    }
+  }
+  await writeFileAtomic(dir, SENSITIVE_FILE, files.sensitive, { mode: 0o600 });
+  await writeFileAtomic(dir, CACHE_FILE, files.public, { mode: 0o644 });
   return [join(dir, CACHE_FILE), join(dir, SENSITIVE_FILE)];
 }
 

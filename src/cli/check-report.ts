@@ -1,7 +1,7 @@
 // Prints a report of checks (validate, doctor): one table line each, the status coloured on a TTY, or a JSON array of {id, status, message}.
 import type { ChalkInstance } from 'chalk';
 import type { Check, CheckStatus } from '../core/check.js';
-import type { Output } from './output.js';
+import { escapeControls, type Output } from './output.js';
 
 function paint(c: ChalkInstance, status: CheckStatus, text: string): string {
   switch (status) {
@@ -19,7 +19,7 @@ function paint(c: ChalkInstance, status: CheckStatus, text: string): string {
 /** "pass  boot-unit     /etc/systemd/system/mdctl.service runs ..." */
 export function formatChecks(checks: readonly Check[], c: ChalkInstance): string {
   const width = Math.max(...checks.map((check) => check.id.length));
-  return checks.map((check) => `${paint(c, check.status, check.status.padEnd(4))}  ${check.id.padEnd(width)}  ${check.message}`).join('\n');
+  return checks.map((check) => `${paint(c, check.status, check.status.padEnd(4))}  ${check.id.padEnd(width)}  ${escapeControls(check.message)}`).join('\n');
 }
 
 /** The table on stdout and a closing line on stderr, or with --json/--yaml the checks alone. */

@@ -21,6 +21,23 @@ export function oneLine(text: string): string {
   return text.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim();
 }
 
+/** Characters a terminal acts on instead of showing: C0 and C1 controls, DEL, line and paragraph separators, bidirectional overrides. */
+const CONTROLS = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * Text from the metadata made safe for a terminal: every control character becomes a visible
+ * escape (`\n`, `\x1b`, `\u2028`), so an ESC sequence or a newline in a value can neither drive
+ * the terminal nor fake a line. With `keepNewlines`, "\n" stays a line break (multi-line messages).
+ */
+export function escapeControls(text: string, keepNewlines = false): string {
+  return text.replace(CONTROLS, (char) => {
+    if (keepNewlines && char === '\n') return char;
+    const code = char.charCodeAt(0);
+    return NAMED[char] ?? (code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+  });
+}
+
 /** Values larger than this (as compact JSON) print compact, not indented. */
 const PRETTY_LIMIT = 256 * 1024;
 
@@ -83,21 +100,21 @@ export class Output {
     this.stdout.write(`${pretty ? JSON.stringify(value, null, 2) : compact}\n`);
   }
 
-  /** A human message on stderr, unless --quiet. */
+  /** A human message on stderr, unless --quiet. Messages carry values from the metadata: controls are escaped. */
   info(message: string): void {
-    if (!this.quiet) this.stderr.write(`${message}\n`);
+    if (!this.quiet) this.stderr.write(`${escapeControls(message, true)}\n`);
   }
 
   warn(message: string): void {
-    this.stderr.write(`mdctl: warning: ${message}\n`);
+    this.stderr.write(`mdctl: warning: ${escapeControls(message)}\n`);
   }
 
   error(message: string): void {
-    this.stderr.write(`mdctl: ${message}\n`);
+    this.stderr.write(`mdctl: ${escapeControls(message)}\n`);
   }
 
   debug(message: string): void {
-    if (this.debugging) this.stderr.write(`mdctl: debug: ${message}\n`);
+    if (this.debugging) this.stderr.write(`mdctl: debug: ${escapeControls(message)}\n`);
   }
 
   /**

@@ -3,8 +3,25 @@ import type { ChalkInstance } from 'chalk';
 import type { ApplierRun } from '../appliers/runner.js';
 import type { PluginFailure } from '../appliers/plugins.js';
 import type { Change, ChangeResult } from '../core/applier.js';
+import { escapeControls } from './output.js';
 
 const MARKS: Record<Change['action'], string> = { create: '+', update: '~', delete: '-', noop: '=' };
+
+/** Lines of the plan shown per applier; the rest are counted in one line (`apply --json` has them all). */
+export const MAX_PLAN_LINES = 200;
+/** Warnings, and errors, printed per applier; the rest are counted in one line, --quiet or not. */
+export const MAX_MESSAGES = 20;
+
+/** The first `max` lines, and a last one counting the others. */
+function capped(lines: readonly string[], max: number, what: string): string[] {
+  if (lines.length <= max) return [...lines];
+  return [...lines.slice(0, max), `… and ${lines.length - max} more ${what}`];
+}
+
+/** An applier's warnings and errors as printed on stderr: at most MAX_MESSAGES of each. */
+export function applierMessages(run: ApplierRun): { warnings: string[]; errors: string[] } {
+  return { warnings: capped(run.warnings, MAX_MESSAGES, 'warnings'), errors: capped(run.errors, MAX_MESSAGES, 'errors') };
+}
 
 function paint(c: ChalkInstance, change: Change): (text: string) => string {
   if (change.skipped !== undefined || change.action === 'noop') return c.dim;
@@ -13,23 +30,26 @@ function paint(c: ChalkInstance, change: Change): (text: string) => string {
   return c.yellow;
 }
 
+/** One applier's block of the plan, each value escaped (it comes from the metadata), at most MAX_PLAN_LINES lines. */
+function renderRun(run: ApplierRun, c: ChalkInstance): string[] {
+  const lines: string[] = [];
+  if (run.changes.length === 0 && run.errors.length === 0) lines.push(c.dim('  (nothing to do)'));
+  for (const change of run.changes) {
+    const color = paint(c, change);
+    const skipped = change.skipped === undefined ? '' : ` (skipped: ${change.skipped})`;
+    lines.push(color(escapeControls(`  ${MARKS[change.action]} ${change.target}: ${change.summary}${skipped}`)));
+    if (change.action === 'noop') continue;
+    for (const line of (change.before ?? '').split('\n').filter((text) => text !== '')) lines.push(c.red(`      - ${escapeControls(line)}`));
+    for (const line of (change.after ?? '').split('\n').filter((text) => text !== '')) lines.push(c.green(`      + ${escapeControls(line)}`));
+  }
+  const shown = capped(lines, MAX_PLAN_LINES, 'lines (mdctl apply --json lists every change)');
+  for (const error of applierMessages(run).errors) shown.push(c.red(`  ✗ ${escapeControls(error)}`));
+  return shown;
+}
+
 /** The plan as text: one block per applier, a line per change, -/+ lines for what changes. */
 export function renderPlan(runs: readonly ApplierRun[], c: ChalkInstance): string {
-  const lines: string[] = [];
-  for (const run of runs) {
-    lines.push(c.bold(run.applier.id));
-    if (run.changes.length === 0 && run.errors.length === 0) lines.push(c.dim('  (nothing to do)'));
-    for (const change of run.changes) {
-      const color = paint(c, change);
-      const skipped = change.skipped === undefined ? '' : ` (skipped: ${change.skipped})`;
-      lines.push(color(`  ${MARKS[change.action]} ${change.target}: ${change.summary}${skipped}`));
-      if (change.action === 'noop') continue;
-      for (const line of (change.before ?? '').split('\n').filter((text) => text !== '')) lines.push(c.red(`      - ${line}`));
-      for (const line of (change.after ?? '').split('\n').filter((text) => text !== '')) lines.push(c.green(`      + ${line}`));
-    }
-    for (const error of run.errors) lines.push(c.red(`  ✗ ${error}`));
-  }
-  return lines.join('\n');
+  return runs.flatMap((run) => [c.bold(escapeControls(run.applier.id)), ...renderRun(run, c)]).join('\n');
 }
 
 /** One closing line: how many changes were applied, unchanged, skipped, failed; which appliers failed. */
@@ -39,7 +59,7 @@ export function renderSummary(runs: readonly ApplierRun[], plugins: readonly Plu
   parts.push(`${count('noop')} unchanged`, `${count('skipped')} skipped`);
   if (!dryRun && count('failed') > 0) parts.push(`${count('failed')} failed`);
   const failed = [...runs.filter((run) => run.errors.length > 0).map((run) => run.applier.id), ...plugins.map((p) => `plugin ${p.module}`)];
-  const tail = failed.length === 0 ? '' : c.red(`; failed: ${failed.join(', ')}`);
+  const tail = failed.length === 0 ? '' : c.red(`; failed: ${escapeControls(failed.join(', '))}`);
   return `${parts.join(', ')}${tail}`;
 }
 

@@ -1,8 +1,12 @@
 // The config file (/etc/mdctl/config.yaml): key user, applier selection, plugin modules, boot deadline; strict keys and types.
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { MdctlError, quote } from '../core/errors.js';
 import { DEFAULT_CONFIG, timeoutProblem } from '../core/defaults.js';
+import { expandsBeyond, expansionLimit } from '../core/expanded.js';
+import { InputFileError, readInputFile } from '../system/input-file.js';
+
+/** The largest config file read; a FIFO or a device (/dev/zero) is refused before it is read. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
 
 export interface MdctlConfig {
   /** The file read, or null when the default file is absent. */
@@ -72,11 +76,11 @@ export function parseConfig(value: unknown, path: string): MdctlConfig {
 export async function loadConfig(path: string, required = path !== DEFAULT_CONFIG): Promise<MdctlConfig> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = (await readInputFile(path, MAX_CONFIG_BYTES)).toString('utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !required) return { path: null, appliers: [] };
-    throw new MdctlError('ERR_CONFIG', `config ${quote(path)}: cannot read: ${code ?? 'error'}`, { cause: error });
+    if (!(error instanceof InputFileError)) throw error;
+    if (error.errno === 'ENOENT' && !required) return { path: null, appliers: [] };
+    throw new MdctlError('ERR_CONFIG', `config ${quote(path)}: cannot read: ${error.errno ?? error.reason}`, { cause: error });
   }
   const { load, CORE_SCHEMA } = await import('js-yaml');
   let value: unknown;
@@ -86,5 +90,6 @@ export async function loadConfig(path: string, required = path !== DEFAULT_CONFI
     const why = (error as Error).message.split('\n')[0] ?? 'invalid YAML';
     throw new MdctlError('ERR_CONFIG', `config ${quote(path)}: not valid YAML: ${quote(why, 160)}`, { cause: error });
   }
+  if (expandsBeyond(value, expansionLimit(text.length))) throw new MdctlError('ERR_CONFIG', `config ${quote(path)}: its aliases expand to far more than the file holds`);
   return parseConfig(value, path);
 }

@@ -61,6 +61,12 @@ export interface ProgressResult {
 export interface Applier {
   id: string;
   description: string;
+  /**
+   * Parts of the document this applier cannot work without. When one is null (its file was
+   * broken: see the document's problems), the runner fails the applier with the problem's
+   * reason (exit 3) without planning it, and what it remembered is kept; the others run.
+   */
+  needs?: readonly (keyof Instance)[];
   /** Reads current state and says what would change; never writes. */
   plan(doc: Instance, ctx: ApplyContext): Promise<Change[]>;
   /** Carries out one change planned by plan(). */

@@ -42,6 +42,17 @@ export interface Route {
   network_id: string | null;
 }
 
+/**
+ * An optional file that could not be used (network_data.json or vendor data that does not parse
+ * or that Nova would not produce): the part it fills is null in the document, never empty.
+ */
+export interface Problem {
+  /** The file, e.g. "network_data.json". */
+  file: string;
+  /** Why, one line. */
+  reason: string;
+}
+
 export interface OpenStackRaw {
   meta_data: Record<string, unknown>;
   network_data: Record<string, unknown> | null;
@@ -60,9 +71,10 @@ export interface Instance {
   launch_index: number | null;
   meta: Record<string, unknown>;
   public_keys: PublicKey[];
-  networks: Network[];
-  routes: Route[];
-  dns_nameservers: string[];
+  /** null (with routes and dns_nameservers) when network_data.json is broken: see problems. */
+  networks: Network[] | null;
+  routes: Route[] | null;
+  dns_nameservers: string[] | null;
   /** Text, or base64 when user_data_encoding is "base64"; null when absent. */
   user_data: string | null;
   user_data_encoding?: 'base64';
@@ -70,6 +82,8 @@ export interface Instance {
   random_seed?: string | null;
   openstack: OpenStackRaw | null;
   ec2: { 'meta-data': Record<string, unknown> } | null;
+  /** Optional files that could not be used, and why (absent in documents of older versions). */
+  problems?: Problem[];
 }
 
 export const SCHEMA_VERSION = 1;

@@ -1,5 +1,5 @@
 // What a source hands to the model: the files it read, parsed where they are JSON, before normalising.
-import type { SourceKind } from './instance.js';
+import type { Problem, SourceKind } from './instance.js';
 
 export interface RawOpenStack {
   /** meta_data.json, parsed (shape not yet checked). */
@@ -10,6 +10,8 @@ export interface RawOpenStack {
   vendor_data2?: unknown;
   /** user_data bytes, or null when absent. */
   user_data: Buffer | null;
+  /** Optional files that were read but do not parse (that file is then undefined above). */
+  problems?: Problem[];
 }
 
 export interface RawEc2 {

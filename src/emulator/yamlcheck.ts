@@ -1,8 +1,12 @@
 // Reading YAML input files (fixtures, fault rules) and checking their fields with one-line errors that name the field.
-import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { CORE_SCHEMA, YAMLException, load } from 'js-yaml';
 import { MdctlError, quote, type ErrorCode } from '../core/errors.js';
+import { expandsBeyond, expansionLimit } from '../core/expanded.js';
+import { InputFileError, readInputFile } from './input-file.js';
+
+/** The largest fixture or fault file read: far above any real one, far below what would exhaust memory. */
+export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 import type { JsonValue } from './pyjson.js';
 
 /** A field that fails its check; the loader prefixes the file name. */
@@ -29,11 +33,13 @@ export function fieldName(parent: string, key: string): string {
 
 /**
  * Parse YAML with the core schema (no timestamps: `2020-10-14` stays a string; no custom tags).
- * Syntax errors become one line: "<source>:<line>:<column>: <reason>".
+ * Syntax errors become one line: "<source>:<line>:<column>: <reason>". Aliases that expand the
+ * text far past its size (a "billion laughs" fixture would make every answer huge) are refused.
  */
 export function parseYaml(text: string, source: string, code: ErrorCode): unknown {
+  let value: unknown;
   try {
-    return load(text, { schema: CORE_SCHEMA, filename: source });
+    value = load(text, { schema: CORE_SCHEMA, filename: source });
   } catch (error) {
     if (error instanceof YAMLException) {
       const where = error.mark === undefined ? '' : `:${error.mark.line + 1}:${error.mark.column + 1}`;
@@ -41,15 +47,20 @@ export function parseYaml(text: string, source: string, code: ErrorCode): unknow
     }
     throw error;
   }
+  if (expandsBeyond(value, expansionLimit(text.length))) {
+    throw new MdctlError(code, `${source}: its aliases expand to far more than the file holds; refused`);
+  }
+  return value;
 }
 
+/** Reads and parses a YAML input file: a FIFO, a device or a file over MAX_INPUT_BYTES is refused before it is read. */
 export async function readYamlFile(file: string, code: ErrorCode): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = (await readInputFile(file, MAX_INPUT_BYTES)).toString('utf8');
   } catch (error) {
-    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`;
-    throw new MdctlError(code, `${file}: ${why}`, { cause: error });
+    if (!(error instanceof InputFileError)) throw error;
+    throw new MdctlError(code, `${file}: ${error.reason}`, { cause: error });
   }
   return parseYaml(text, file, code);
 }

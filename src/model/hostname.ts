@@ -1,4 +1,4 @@
-// Hostname policy (DESIGN.md section 5): RFC 1123 labels, lower-cased, "_" -> "-", short name cut to 63.
+// Hostname policy (DESIGN.md section 5): RFC 1123 labels, lower-cased, "_" -> "-", short name cut to 63; cloud-init's choice of short name and FQDN.
 import { MdctlError, quote } from '../core/errors.js';
 
 export interface HostnamePair {
@@ -36,4 +36,30 @@ export function normalizeHostname(value: string): HostnamePair {
     if (!LABEL.test(label)) throw refuse(value, `label ${quote(label)} starts or ends with "-"`);
   }
   return { short, fqdn: [short, ...rest].join('.') };
+}
+
+/** What cloud-config says: its `hostname` and `fqdn` as given (null when absent). */
+export interface HostnameOverrides {
+  hostname: string | null;
+  fqdn: string | null;
+}
+
+/**
+ * The short name and FQDN by cloud-init's rules (util.get_hostname_fqdn), each normalised:
+ * cloud-config `fqdn` wins (short name: cloud-config `hostname` when given, else the fqdn's first
+ * label); a cloud-config `hostname` with a dot (not leading) is both; one without a dot is the
+ * short name while the FQDN stays the metadata's hostname (itself when there is none). Without
+ * either, both come from the metadata's hostname. Null when nothing names the host.
+ */
+export function chooseHostnames(metadata: string | null, overrides: HostnameOverrides): HostnamePair | null {
+  const { hostname, fqdn } = overrides;
+  if (fqdn !== null) {
+    const pair = normalizeHostname(fqdn);
+    return { short: hostname === null ? pair.short : normalizeHostname(hostname).short, fqdn: pair.fqdn };
+  }
+  if (hostname !== null && hostname.indexOf('.') > 0) return normalizeHostname(hostname);
+  const fromMetadata = metadata === null ? null : normalizeHostname(metadata);
+  if (hostname === null) return fromMetadata;
+  const short = normalizeHostname(hostname).short;
+  return { short, fqdn: fromMetadata?.fqdn ?? short };
 }

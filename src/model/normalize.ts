@@ -1,9 +1,9 @@
 // Raw metadata from a source (OpenStack, config drive or EC2) -> the schema 1 instance document.
 import { isUtf8 } from 'node:buffer';
-import { MdctlError } from '../core/errors.js';
-import type { Instance, PublicKey, SourceInfo } from '../core/instance.js';
+import { MdctlError, isMdctlError } from '../core/errors.js';
+import type { Instance, Problem, PublicKey, SourceInfo } from '../core/instance.js';
 import type { RawEc2, RawMetadata, RawOpenStack } from '../core/raw.js';
-import { Fields } from './fields.js';
+import { Fields, isObject, type Json } from './fields.js';
 import { normalizeEc2 } from './normalize-ec2.js';
 import { normalizeNetworkData } from './normalize-network.js';
 
@@ -33,9 +33,37 @@ function optionalSecret(meta: Fields, key: string): string | undefined {
   return meta.string(key) ?? undefined;
 }
 
+const NETWORK = 'network_data.json';
+/** What a broken network_data.json leaves: nothing known, which no applier may take for "no routes". */
+const NO_NETWORK = { networks: null, routes: null, dns_nameservers: null };
+
+/** network_data.json normalised, or nulls and a problem when it is not what Nova's schema produces (a link without id...). */
+function networkOf(raw: RawOpenStack, problems: Problem[]): { part: Pick<Instance, 'networks' | 'routes' | 'dns_nameservers'>; value: Json | null } {
+  if (problems.some((problem) => problem.file === NETWORK)) return { part: NO_NETWORK, value: null };
+  try {
+    const part = normalizeNetworkData(raw.network_data);
+    return { part, value: raw.network_data === undefined || raw.network_data === null ? null : Fields.of(NETWORK, raw.network_data).value };
+  } catch (error) {
+    if (!isMdctlError(error) || error.code !== 'ERR_INVALID_METADATA') throw error;
+    problems.push({ file: NETWORK, reason: error.message });
+    return { part: NO_NETWORK, value: null };
+  }
+}
+
+/** A vendor data file as served when it is a JSON object (as Nova serves it); anything else is a problem and null. */
+function vendorOf(file: string, value: unknown, problems: Problem[]): unknown {
+  if (value === undefined || value === null) return null;
+  if (isObject(value)) return value;
+  problems.push({ file, reason: `${file}: not a JSON object (got ${Array.isArray(value) ? 'an array' : `a ${typeof value}`})` });
+  return null;
+}
+
 function fromOpenStack(raw: RawOpenStack, source: SourceInfo): Instance {
   const meta = Fields.of(META, raw.meta_data);
-  const network = normalizeNetworkData(raw.network_data);
+  const problems: Problem[] = [...(raw.problems ?? [])];
+  const network = networkOf(raw, problems);
+  const vendorData = vendorOf('vendor_data.json', raw.vendor_data, problems);
+  const vendorData2 = vendorOf('vendor_data2.json', raw.vendor_data2, problems);
   const userMeta = meta.object('meta');
   const password = optionalSecret(meta, 'admin_pass');
   const randomSeed = optionalSecret(meta, 'random_seed');
@@ -50,17 +78,18 @@ function fromOpenStack(raw: RawOpenStack, source: SourceInfo): Instance {
     launch_index: meta.integer('launch_index'),
     meta: userMeta === null ? {} : userMeta.value,
     public_keys: publicKeys(meta),
-    ...network,
+    ...network.part,
     ...decodeUserData(raw.user_data),
     ...(password === undefined ? {} : { password }),
     ...(randomSeed === undefined ? {} : { random_seed: randomSeed }),
     openstack: {
       meta_data: meta.value,
-      network_data: raw.network_data === undefined || raw.network_data === null ? null : Fields.of('network_data.json', raw.network_data).value,
-      vendor_data: raw.vendor_data ?? null,
-      vendor_data2: raw.vendor_data2 ?? null,
+      network_data: network.value,
+      vendor_data: vendorData,
+      vendor_data2: vendorData2,
     },
     ec2: null,
+    ...(problems.length === 0 ? {} : { problems }),
   };
 }
 

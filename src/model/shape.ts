@@ -63,7 +63,7 @@ const document = (complete: boolean): Check =>
     launch_index: nullable(int),
     meta: obj,
     public_keys: listOf(record({ name: str, type: str, data: str })),
-    networks: listOf(
+    networks: nullable(listOf(
       record({
         id: str,
         type: str,
@@ -74,11 +74,11 @@ const document = (complete: boolean): Check =>
         netmask: nullable(str),
         prefix: nullable(int),
       }),
-    ),
-    routes: listOf(
+    )),
+    routes: nullable(listOf(
       record({ destination: str, gateway: str, link: nullable(str), mac: nullable(str), network_id: nullable(str) }),
-    ),
-    dns_nameservers: strings,
+    )),
+    dns_nameservers: nullable(strings),
     [complete ? 'user_data' : 'user_data?']: nullable(str),
     'user_data_encoding?': is((v) => v === 'base64', '"base64"'),
     'password?': nullable(str),
@@ -92,6 +92,7 @@ const document = (complete: boolean): Check =>
       }),
     ),
     ec2: nullable(record({ 'meta-data': obj })),
+    'problems?': listOf(record({ file: str, reason: str })),
   });
 const PUBLIC = document(false);
 const COMPLETE = document(true);

@@ -238,7 +238,8 @@ class Client implements MetadataClient {
     if (this.closed) return { retry: false };
     if (!outcome.ok) return { retry: !isMdctlError(outcome.error) && refusalOf(outcome.error, this.shownOrigin) === undefined };
     const { status, headers } = outcome.value;
-    if (status < 500 && status !== 408 && status !== 429) return { retry: false };
+    // 501 Not Implemented says the service lacks the method (an EC2 service without IMDSv2's PUT): no try can change it.
+    if ((status < 500 && status !== 408 && status !== 429) || status === 501) return { retry: false };
     if (status !== 429 && status !== 503) return { retry: true };
     const header = headers['retry-after'];
     const afterMs = parseRetryAfter(Array.isArray(header) ? header[0] : header, Date.now());

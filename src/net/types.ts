@@ -16,7 +16,7 @@ export interface RequestOptions {
   body?: string;
   /** Refuse a body larger than this (ERR_BODY_TOO_LARGE); default from ClientOptions. */
   maxBytes?: number;
-  /** Retry connection errors, 5xx, 408 and 429 inside the deadline (default true). */
+  /** Retry connection errors, 5xx but 501, 408 and 429 inside the deadline (default true). */
   retry?: boolean;
 }
 
@@ -39,7 +39,7 @@ export interface ClientOptions {
 
 /**
  * A client bound to one base URL over one keep-alive agent. request() returns the
- * response for any status it does not retry (2xx, 4xx but 408/429); it throws an
+ * response for any status it does not retry (2xx, 4xx but 408/429, 501); it throws an
  * MdctlError for transport failures after retries (ERR_UNREACHABLE/ERR_TIMEOUT),
  * a redirect to another host (ERR_REDIRECT) and an oversized body (ERR_BODY_TOO_LARGE).
  */

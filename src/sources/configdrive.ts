@@ -2,8 +2,9 @@
 import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { MdctlError, quote } from '../core/errors.js';
+import type { Problem } from '../core/instance.js';
 import type { RawMetadata, RawOpenStack } from '../core/raw.js';
-import { parseJsonText } from './status.js';
+import { optionalJson, parseJsonText } from './status.js';
 import { WANTED_FILES, filesAt, negotiateVersion, type OpenStackFile } from './versions.js';
 
 /** The same cap as a network body. */
@@ -60,12 +61,15 @@ export async function readConfigDrive(dir: string, log: (message: string) => voi
   if (body('meta_data.json') === null) {
     throw new MdctlError('ERR_INVALID_METADATA', `config drive ${quote(root)}: no meta_data.json`);
   }
+  const problems: Problem[] = [];
+  const optional = (file: OpenStackFile): unknown => optionalJson(file, () => json(file), problems);
   const openstack: RawOpenStack = {
     meta_data: json('meta_data.json'),
-    network_data: json('network_data.json'),
-    vendor_data: json('vendor_data.json'),
-    vendor_data2: json('vendor_data2.json'),
+    network_data: optional('network_data.json'),
+    vendor_data: optional('vendor_data.json'),
+    vendor_data2: optional('vendor_data2.json'),
     user_data: body('user_data'),
+    ...(problems.length === 0 ? {} : { problems }),
   };
   return {
     kind: 'configdrive',

@@ -16,6 +16,11 @@ const MAX_DEPTH = 6;
 const MAX_ENTRIES = 256;
 /** Requests one crawl may make in all (AWS's own tree has a few hundred paths), and at once. */
 export const MAX_EC2_REQUESTS = 1000;
+/**
+ * Bytes of answers one crawl may read in all (AWS's own tree is tens of KiB, user-data at most
+ * 64 KiB): each answer is capped at 1 MiB, and a tree of many 1 MiB leaves is refused past this.
+ */
+export const MAX_EC2_BYTES = 4 * 1024 * 1024;
 const CONCURRENCY = 8;
 /** A sane entry name: no path separators but a trailing one, no dot-dot, no control characters. */
 const ENTRY = /^[A-Za-z0-9][A-Za-z0-9._:-]*\/?$/;
@@ -31,6 +36,8 @@ interface Walk {
   log: (message: string) => void;
   /** Requests made so far, against MAX_EC2_REQUESTS. */
   requests: number;
+  /** Bytes of answers read so far, against MAX_EC2_BYTES. */
+  bytes: number;
   slots: Slots;
 }
 
@@ -55,8 +62,8 @@ class Slots {
 }
 
 /**
- * Ask for an IMDSv2 session token. 403/404/405 (and any other refusal) mean the service
- * does not offer one (Nova answers 404 or 405): carry on without.
+ * Ask for an IMDSv2 session token. 403/404/405/501 (and any other refusal) mean the service
+ * does not offer one (Nova answers 404 or 405, other services 501): carry on without.
  */
 export async function requestToken(client: MetadataClient, log: (message: string) => void): Promise<string | null> {
   const response = await client.request(TOKEN_PATH, { method: 'PUT', headers: { [TOKEN_TTL_HEADER]: TOKEN_TTL_SECONDS } });
@@ -77,6 +84,7 @@ export async function crawlEc2(client: MetadataClient, log: (message: string) =>
     files: [],
     log,
     requests: 0,
+    bytes: 0,
     slots: new Slots(CONCURRENCY),
   };
   const [metaData, userData] = await Promise.all([readDirectory(walk, 'meta-data/', 0, false), readUserData(walk)]);
@@ -97,6 +105,10 @@ async function get(walk: Walk, relative: string, optional: boolean): Promise<Htt
     throw new MdctlError('ERR_INVALID_METADATA', `GET ${quote(path)}: the EC2 tree has more than ${MAX_EC2_REQUESTS} paths`);
   }
   const response = await walk.slots.run(() => walk.client.request(path, { headers: walk.headers }));
+  walk.bytes += response.body.length;
+  if (walk.bytes > MAX_EC2_BYTES) {
+    throw new MdctlError('ERR_BODY_TOO_LARGE', `GET ${quote(path)}: the EC2 tree holds more than ${MAX_EC2_BYTES / 1024 / 1024} MiB; refused`);
+  }
   if (judge(response, path, optional) === 'absent') return null;
   walk.files.push(relative);
   return response;

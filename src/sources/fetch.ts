@@ -101,6 +101,7 @@ export async function fetchInstance(request: FetchRequest): Promise<FetchResult>
   const normalising = Date.now();
   const instance = normalize(raw, new Date(normalising));
   request.observe?.({ step: 'normalise', at: new Date(normalising).toISOString(), ms: Date.now() - normalising, instance_id: instance.instance_id });
+  for (const problem of instance.problems ?? []) request.warn?.(`${problem.reason}; that part of the document is null, and the appliers that need it fail`);
   const cache = await storeCache(request, instance);
   return {
     instance,

@@ -1,8 +1,9 @@
 // Crawls the OpenStack metadata tree: the version index already fetched, one listing, then the wanted files at once.
 import { MdctlError, quote } from '../core/errors.js';
+import type { Problem } from '../core/instance.js';
 import type { RawMetadata, RawOpenStack } from '../core/raw.js';
 import type { HttpResponse, MetadataClient } from '../net/types.js';
-import { judge, listingBody, parseJsonBody } from './status.js';
+import { judge, listingBody, optionalJson, parseJsonBody } from './status.js';
 import { WANTED_FILES, negotiateVersion, parseListing, type OpenStackFile } from './versions.js';
 
 export const INDEX_PATH = '/openstack';
@@ -57,11 +58,14 @@ function assemble(fetched: readonly Fetched[], root: string): RawOpenStack {
     const response = body(file);
     return response === null ? undefined : parseJsonBody(response, `${root}/${file}`);
   };
+  const problems: Problem[] = [];
+  const optional = (file: OpenStackFile): unknown => optionalJson(file, () => json(file), problems);
   return {
     meta_data: json('meta_data.json'),
-    network_data: json('network_data.json'),
-    vendor_data: json('vendor_data.json'),
-    vendor_data2: json('vendor_data2.json'),
+    network_data: optional('network_data.json'),
+    vendor_data: optional('vendor_data.json'),
+    vendor_data2: optional('vendor_data2.json'),
     user_data: body('user_data')?.body ?? null,
+    ...(problems.length === 0 ? {} : { problems }),
   };
 }

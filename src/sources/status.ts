@@ -1,5 +1,6 @@
 // What a metadata service's HTTP status means for a crawl: content, absent, or which error.
-import { MdctlError, quote } from '../core/errors.js';
+import { MdctlError, isMdctlError, quote } from '../core/errors.js';
+import type { Problem } from '../core/instance.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../model/depth.js';
 import type { HttpResponse } from '../net/types.js';
 
@@ -75,4 +76,20 @@ export function listingBody(response: HttpResponse, path: string): string {
     throw new MdctlError('ERR_BAD_CONTENT', `GET ${quote(path)}: an HTML page where a listing belongs`);
   }
   return response.body.toString('utf8');
+}
+
+/**
+ * An optional file's parsed JSON: one that does not parse (or nests too deep) is recorded in
+ * `problems` and read as undefined, so the rest of the instance is still read. Refusals at the
+ * HTTP level (HTML, oversize, a redirect) still throw: the service itself is not to be trusted.
+ */
+export function optionalJson(file: string, parse: () => unknown, problems: Problem[]): unknown {
+  try {
+    return parse();
+  } catch (error) {
+    if (!isMdctlError(error) || error.code !== 'ERR_INVALID_METADATA') throw error;
+    // The parser's detail quotes the text; vendor data is secret and the reason goes to the public cache.
+    problems.push({ file, reason: file.startsWith('vendor_data') ? error.message.replace(/ \(.*\)$/s, '') : error.message });
+    return undefined;
+  }
 }

@@ -1,7 +1,7 @@
-// An exclusive lock file so two runs never interleave; stale locks (dead process, earlier boot) are taken over.
+// An exclusive lock file so two runs never interleave; stale locks (dead process, reused pid, earlier boot) are taken over.
 import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { MdctlError, quote } from '../core/errors.js';
-import { processAlive } from './process.js';
+import { processAlive, processStartTime } from './process.js';
 
 export interface LockOptions {
   /** How long to wait for another holder before giving up. */
@@ -11,6 +11,16 @@ export interface LockOptions {
   now?: () => number;
   /** This boot's id; a lock written during another boot is stale. */
   bootId?: () => Promise<string>;
+  /** A process's start time (default: /proc/<pid>/stat field 22); a holder whose pid now has another is gone. */
+  startTime?: (pid: number) => string | null;
+}
+
+/** A lock's content: "<pid> <boot id> <start time>" (the start time is missing in locks of older versions). */
+interface Holder {
+  pid: number;
+  boot: string;
+  start: string | undefined;
+  content: string;
 }
 
 export type Release = () => Promise<void>;
@@ -23,12 +33,12 @@ async function currentBootId(): Promise<string> {
   }
 }
 
-async function holder(path: string): Promise<{ pid: number; boot: string; content: string } | null> {
+async function holder(path: string): Promise<Holder | null> {
   const content = await readFile(path, 'utf8').catch(() => null);
   if (content === null) return null;
-  const [pidText, boot] = content.trim().split(/\s+/);
+  const [pidText, boot, start] = content.trim().split(/\s+/);
   const pid = Number(pidText);
-  return Number.isSafeInteger(pid) && pid > 0 && boot !== undefined ? { pid, boot, content } : { pid: 0, boot: '', content };
+  return Number.isSafeInteger(pid) && pid > 0 && boot !== undefined ? { pid, boot, start, content } : { pid: 0, boot: '', start: undefined, content };
 }
 
 let attempt = 0;
@@ -52,8 +62,12 @@ async function create(path: string, content: string): Promise<boolean> {
   }
 }
 
-function isStale(other: { pid: number; boot: string }, boot: string): boolean {
-  return other.boot !== boot || !processAlive(other.pid);
+/** Stale: written during another boot, its process is gone, or its pid now names a process that started at another time. */
+function isStale(other: Holder, boot: string, startTime: (pid: number) => string | null): boolean {
+  if (other.boot !== boot || !processAlive(other.pid)) return true;
+  if (other.start === undefined) return false;
+  const now = startTime(other.pid);
+  return now !== null && now !== other.start;
 }
 
 /**
@@ -62,11 +76,11 @@ function isStale(other: { pid: number; boot: string }, boot: string): boolean {
  * the fresh lock one of them has taken meanwhile. A break lock left by a dead run is removed.
  * Resolves false when a live run holds the break lock: it is taking the lock, so wait.
  */
-async function takeOver(path: string, stale: string, content: string, boot: string): Promise<boolean> {
+async function takeOver(path: string, stale: string, content: string, boot: string, startTime: (pid: number) => string | null): Promise<boolean> {
   const breaker = `${path}.break`;
   if (!(await create(breaker, content))) {
     const other = await holder(breaker);
-    if (other === null || !isStale(other, boot)) return false;
+    if (other === null || !isStale(other, boot, startTime)) return false;
     await unlink(breaker).catch(() => undefined);
     return true;
   }
@@ -83,7 +97,8 @@ export async function acquireLock(path: string, options: LockOptions): Promise<R
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const now = options.now ?? Date.now;
   const boot = await (options.bootId ?? currentBootId)();
-  const content = `${process.pid} ${boot}\n`;
+  const startTime = options.startTime ?? ((pid: number) => processStartTime(pid));
+  const content = `${process.pid} ${boot} ${startTime(process.pid) ?? 'unknown'}\n`;
   const giveUpAt = now() + options.waitMs;
   for (;;) {
     if (await create(path, content)) {
@@ -92,7 +107,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<R
       };
     }
     const other = await holder(path);
-    if (other !== null && isStale(other, boot) && (await takeOver(path, other.content, content, boot))) continue;
+    if (other !== null && isStale(other, boot, startTime) && (await takeOver(path, other.content, content, boot, startTime))) continue;
     if (now() >= giveUpAt) {
       throw new MdctlError('ERR_LOCKED', `cannot lock ${quote(path)}: another mdctl (pid ${other?.pid ?? '?'}) is running`, {
         hint: 'wait for it to finish; nothing was changed',

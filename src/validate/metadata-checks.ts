@@ -62,9 +62,10 @@ function rawObjects(value: unknown, key: string): Record<string, unknown>[] {
  * and netmasks parse, and every route parses with its gateway on the link's subnet.
  */
 export function checkNetworkData(rawNetworkData: unknown, parsed: { doc: Instance } | { error: unknown }): CheckResult {
-  if (rawNetworkData === undefined || rawNetworkData === null) return pass('network-data', 'no network_data.json: nothing to check');
   if ('error' in parsed) return fail('network-data', message(parsed.error));
+  if (rawNetworkData === undefined || rawNetworkData === null) return pass('network-data', 'no network_data.json: nothing to check');
   const { networks, routes } = parsed.doc;
+  if (networks === null || routes === null) return fail('network-data', 'network_data.json could not be used');
   const problems: string[] = [];
   const links = new Set(rawObjects(rawNetworkData, 'links').map((link) => link.id));
   for (const network of rawObjects(rawNetworkData, 'networks')) {
@@ -110,7 +111,9 @@ export interface MetadataAnalysis {
 /** Every metadata check but the crawl and the dry run, from what the crawl read. */
 export function analyseMetadata(raw: RawMetadata, now: Date): MetadataAnalysis {
   const rawNetworkData = raw.openstack?.network_data;
-  let networkError: unknown = null;
+  // A network_data.json that did not parse was read as absent, its reason kept among the problems.
+  const unparsed = raw.openstack?.problems?.find((problem) => problem.file === 'network_data.json');
+  let networkError: unknown = unparsed === undefined ? null : new Error(unparsed.reason);
   try {
     normalizeNetworkData(rawNetworkData);
   } catch (error) {
@@ -172,7 +175,13 @@ export function checkDryRun(runs: readonly ApplierRun[], excused: ReadonlySet<st
     const notLive = changes.filter((change) => change.skipped !== undefined).length;
     counts.push(`${id} ${changes.length}${notLive > 0 ? ` (${notLive} not live)` : ''}`);
   }
-  if (errors.length > 0) return fail('dry-run', errors.join('; '));
+  if (errors.length > 0) return fail('dry-run', listed(errors));
   const planned = `planned ${counts.join(', ')} into a scratch copy; nothing written`;
-  return warnings.length > 0 ? warn('dry-run', `${warnings.join('; ')}; ${planned}`) : pass('dry-run', planned);
+  return warnings.length > 0 ? warn('dry-run', `${listed(warnings)}; ${planned}`) : pass('dry-run', planned);
+}
+
+/** Messages in one check line: the first few, then a count (a user-data of a thousand parts warns a thousand times). */
+function listed(messages: readonly string[], shown = 10): string {
+  const more = messages.length > shown ? `; … and ${messages.length - shown} more` : '';
+  return `${messages.slice(0, shown).join('; ')}${more}`;
 }

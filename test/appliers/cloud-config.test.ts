@@ -21,16 +21,19 @@ function withUserData(text: string, overrides: Partial<Instance> = {}): Instance
   return doc({ user_data: text, ...overrides });
 }
 
-test('cloud-config hostname wins over meta_data; fqdn wins over hostname', async () => {
+test("cloud-config hostname and fqdn by cloud-init's rules: fqdn wins, a short hostname keeps the metadata's FQDN", async () => {
   const applier = withCloudConfigHostname(hostnameApplier(setter));
   const root = makeRoot({ 'etc/hosts': '127.0.0.1 localhost\n' });
   const short = await applier.plan(withUserData('#cloud-config\nhostname: web1\n'), context(root));
   assert.equal(short[0]?.after, 'web1');
+  assert.equal(short[1]?.after, '127.0.1.1\tdvr3-demo12.novalocal web1\t# managed by mdctl');
   const ctx = context(root);
   const fqdn = await applier.plan(withUserData('#cloud-config\nhostname: other\nfqdn: web1.example.org\n'), ctx);
-  assert.equal(fqdn[0]?.after, 'web1');
-  assert.equal(fqdn[1]?.after, '127.0.1.1\tweb1.example.org web1\t# managed by mdctl');
-  assert.deepEqual(ctx.warnings, ['cloud-config hostname "other" ignored: the short name is the first label of fqdn "web1.example.org"']);
+  assert.equal(fqdn[0]?.after, 'other');
+  assert.equal(fqdn[1]?.after, '127.0.1.1\tweb1.example.org other\t# managed by mdctl');
+  assert.deepEqual(ctx.warnings, []);
+  const dotted = await applier.plan(withUserData('#cloud-config\nhostname: web2.example.net\n'), context(root));
+  assert.deepEqual([dotted[0]?.after, dotted[1]?.after], ['web2', '127.0.1.1\tweb2.example.net web2\t# managed by mdctl']);
   const plain = await applier.plan(withUserData('#cloud-config\npackages: [git]\n'), context(root));
   assert.equal(plain[0]?.after, 'dvr3-demo12', 'no hostname in cloud-config: meta_data decides');
 });

@@ -32,9 +32,14 @@ function refused(run: { result: CliResult; cache: string }, status: number, patt
   assert.ok(!existsSync(join(run.cache, 'instance.json')), 'no cache written');
 }
 
-test('vendor_data.json nested 100,000 levels deep: exit 5 naming the file, not an internal error', async () => {
+test('vendor_data.json nested 100,000 levels deep: exit 0, a warning naming the file, a problem in the document, not an internal error', async () => {
   const run = await fetchFrom(openstackTree({ 'meta_data.json': JSON.stringify({ uuid: UUID }), 'vendor_data.json': nestedJson(100_000) }));
-  refused(run, 5, /vendor_data\.json.*nested more than 64 levels/);
+  assert.equal(run.result.status, 0, run.result.stderr);
+  assert.match(run.result.stderr, /^mdctl: warning: GET "\/openstack\/2020-10-14\/vendor_data\.json": JSON nested more than 64 levels deep; that part of the document is null/);
+  const doc = JSON.parse(run.result.stdout) as { instance_id: string; problems: { file: string }[]; openstack: { vendor_data: unknown } };
+  assert.equal(doc.instance_id, UUID);
+  assert.deepEqual(doc.problems.map((problem) => problem.file), ['vendor_data.json']);
+  assert.equal(doc.openstack.vendor_data, null);
 });
 
 test('1 MiB of numbers nested 64 deep: read, and the cache stays about as small as the body', async () => {
@@ -53,4 +58,12 @@ test('the summary quotes an instance id and hostname holding terminal escapes', 
   assert.equal(run.result.stdout.includes('\u001b'), false);
   assert.match(run.result.stdout, /^instance +"83679162-1378-4288-a2d4-70e13ec132aa\\u001b\]0;pwned\\u0007"$/m);
   assert.match(run.result.stdout, /^hostname +"evil\\u001b\[2J\\r\\nhost"$/m);
+});
+
+test('an HTML page where network_data.json belongs: still exit 5, one line, no cache (refused at the HTTP level)', async () => {
+  const tree = openstackTree({ 'meta_data.json': JSON.stringify({ uuid: UUID }), 'network_data.json': '' });
+  const run = await fetchFrom((request) =>
+    request.url?.endsWith('/network_data.json') === true ? { status: 200, body: '<!DOCTYPE html><html></html>', headers: { 'content-type': 'text/html' } } : tree(request),
+  );
+  refused(run, 5, /network_data\.json.*an HTML page where JSON belongs/);
 });

@@ -91,7 +91,7 @@ test('seed-static: human summary on stdout; --yaml gives the same document with 
   assert.equal(yaml.result.status, 0, yaml.result.stderr);
   const doc = load(yaml.result.stdout) as Instance;
   assert.deepEqual(
-    doc.routes.map((route) => `${route.destination} via ${route.gateway}`),
+    doc.routes?.map((route) => `${route.destination} via ${route.gateway}`),
     ['0.0.0.0/0 via 192.168.0.1', '10.20.0.0/16 via 192.168.0.254', '172.31.5.0/24 via 192.168.0.253'],
   );
   assert.deepEqual(doc.dns_nameservers, ['192.168.0.2', '192.168.0.4']);
@@ -169,7 +169,7 @@ test('--source configdrive:DIR reads a directory tree, no network', async () => 
   const doc = JSON.parse(result.stdout) as Instance;
   assert.equal(doc.source.kind, 'configdrive');
   assert.equal(doc.source.endpoint, drive);
-  assert.equal(doc.routes.length, 3);
+  assert.equal(doc.routes?.length, 3);
 });
 
 test('a config drive with malformed JSON: exit 5 naming the file', async () => {

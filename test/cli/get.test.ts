@@ -71,7 +71,7 @@ describe('mdctl get on a warm cache', () => {
   it('prints routes --json', async () => {
     const routes = JSON.parse(ok(await get(['routes', '--json']))) as Instance['routes'];
     assert.deepEqual(
-      routes.map((r) => [r.destination, r.gateway, r.mac]),
+      routes?.map((r) => [r.destination, r.gateway, r.mac]),
       [
         ['0.0.0.0/0', '192.168.0.1', 'fa:16:3e:5b:a1:0c'],
         ['10.20.0.0/16', '192.168.0.254', 'fa:16:3e:5b:a1:0c'],

@@ -103,10 +103,10 @@ describe('normalize: seed-dhcp', () => {
 
   it('has no routes for an ipv4_dhcp network (they come from DHCP)', () => {
     assert.deepEqual(doc.routes, []);
-    assert.equal(doc.networks[0]?.type, 'ipv4_dhcp');
-    assert.equal(doc.networks[0]?.ip_address, null);
-    assert.equal(doc.networks[0]?.prefix, null);
-    assert.equal(doc.networks[0]?.mac, MAC);
+    assert.equal(doc.networks?.[0]?.type, 'ipv4_dhcp');
+    assert.equal(doc.networks?.[0]?.ip_address, null);
+    assert.equal(doc.networks?.[0]?.prefix, null);
+    assert.equal(doc.networks?.[0]?.mac, MAC);
   });
 
   it('reads DNS from the top-level services and has empty meta', () => {
@@ -125,7 +125,7 @@ describe('normalize: seed-dhcp', () => {
       AT,
     );
     assert.deepEqual(d.routes, []);
-    assert.equal(d.networks.length, 2);
+    assert.equal(d.networks?.length, 2);
   });
 });
 
@@ -148,10 +148,10 @@ describe('normalize: networks', () => {
       ])),
       AT,
     );
-    assert.equal(d.networks[0]?.netmask, 'ffff:ffff:ffff:ffff::');
-    assert.equal(d.networks[0]?.prefix, 64);
+    assert.equal(d.networks?.[0]?.netmask, 'ffff:ffff:ffff:ffff::');
+    assert.equal(d.networks?.[0]?.prefix, 64);
     assert.deepEqual(
-      d.routes.map((r) => [r.destination, r.gateway, r.mac]),
+      d.routes?.map((r) => [r.destination, r.gateway, r.mac]),
       [
         ['::/0', 'fe80::1', 'fa:16:3e:00:00:01'],
         ['2001:db8:100::/56', '2001:db8:1::1', 'fa:16:3e:00:00:01'],
@@ -177,7 +177,7 @@ describe('normalize: networks', () => {
     }));
     const d = normalize(raw({ uuid: UUID }, net(nets, links)), AT);
     assert.deepEqual(
-      d.networks.map((n) => n.mac),
+      d.networks?.map((n) => n.mac),
       ['fa:16:3e:aa:00:01', 'fa:16:3e:bb:00:01', 'fa:16:3e:aa:00:01', 'fa:16:3e:aa:00:02', 'fa:16:3e:aa:00:02', null, null, null],
     );
   });
@@ -211,8 +211,8 @@ describe('normalize: networks', () => {
     );
     assert.equal(d.hostname, 'evil;rm -rf /\nx');
     assert.equal(d.name, '../../etc');
-    assert.deepEqual(d.routes[0]?.destination, '10.0.0.0 dev lo/bogus');
-    assert.equal(d.routes[0]?.gateway, '$(reboot)');
+    assert.deepEqual(d.routes?.[0]?.destination, '10.0.0.0 dev lo/bogus');
+    assert.equal(d.routes?.[0]?.gateway, '$(reboot)');
     assert.equal(instanceProblem(d), null);
   });
 });
@@ -278,6 +278,26 @@ describe('normalize: wrong shapes are rejected naming file and field (exit 5)', 
     ['hostname an array', raw({ uuid: UUID, hostname: ['a'] }), 'meta_data.json: hostname: not a string (got an array)'],
     ['launch_index a string', raw({ uuid: UUID, launch_index: '0' }), 'meta_data.json: launch_index: not an integer (got a string)'],
     ['meta an array', raw({ uuid: UUID, meta: ['a'] }), 'meta_data.json: meta: not an object (got an array)'],
+    ['no tree at all', { kind: 'openstack', endpoint: 'http://x', version: 'latest', files: [] }, 'metadata from http://x: neither an OpenStack nor an EC2 tree was read'],
+  ];
+  for (const [title, input, message] of cases) {
+    it(title, () => {
+      assert.throws(
+        () => normalize(input, AT),
+        (error: unknown) => {
+          assert.ok(error instanceof MdctlError);
+          assert.equal(error.code, 'ERR_INVALID_METADATA');
+          assert.equal(error.exitStatus, 5);
+          assert.equal(error.message, message);
+          return true;
+        },
+      );
+    });
+  }
+});
+
+describe('normalize: a network_data.json Nova would not produce is a problem, its part null; the rest is read', () => {
+  const cases: [string, RawMetadata, string][] = [
     ['network_data a string', raw({ uuid: UUID }, 'x'), 'network_data.json: (document): not an object (got a string)'],
     ['networks an object', raw({ uuid: UUID }, { networks: {} }), 'network_data.json: networks: not an array (got an object)'],
     ['network without type', raw({ uuid: UUID }, { networks: [{ id: 'n' }] }), 'network_data.json: networks[0].type: missing'],
@@ -301,22 +321,31 @@ describe('normalize: wrong shapes are rejected naming file and field (exit 5)', 
       raw({ uuid: UUID }, { networks: [], services: [{ type: 'dns' }] }),
       'network_data.json: services[0].address: missing',
     ],
-    ['no tree at all', { kind: 'openstack', endpoint: 'http://x', version: 'latest', files: [] }, 'metadata from http://x: neither an OpenStack nor an EC2 tree was read'],
   ];
-  for (const [title, input, message] of cases) {
+  for (const [title, input, reason] of cases) {
     it(title, () => {
-      assert.throws(
-        () => normalize(input, AT),
-        (error: unknown) => {
-          assert.ok(error instanceof MdctlError);
-          assert.equal(error.code, 'ERR_INVALID_METADATA');
-          assert.equal(error.exitStatus, 5);
-          assert.equal(error.message, message);
-          return true;
-        },
-      );
+      const d = normalize(input, AT);
+      assert.equal(d.instance_id, UUID);
+      assert.deepEqual([d.networks, d.routes, d.dns_nameservers, d.openstack?.network_data], [null, null, null, null]);
+      assert.deepEqual(d.problems, [{ file: 'network_data.json', reason }]);
+      assert.equal(instanceProblem(d), null);
     });
   }
+  it('a link without id is such a problem', () => {
+    const d = normalize(raw({ uuid: UUID, hostname: 'h.novalocal' }, { links: [{ ethernet_mac_address: 'fa:16:3e:00:00:01' }], networks: [] }), AT);
+    assert.equal(d.hostname, 'h.novalocal');
+    assert.deepEqual(d.problems, [{ file: 'network_data.json', reason: 'network_data.json: links[0].id: missing' }]);
+  });
+  it('vendor data that is not a JSON object is a problem and null; a problem the source recorded is kept', () => {
+    const input = raw({ uuid: UUID });
+    const d = normalize({ ...input, openstack: { ...input.openstack!, vendor_data: [1], problems: [{ file: 'vendor_data2.json', reason: 'bad JSON' }] } }, AT);
+    assert.equal(d.openstack?.vendor_data, null);
+    assert.deepEqual(d.problems, [
+      { file: 'vendor_data2.json', reason: 'bad JSON' },
+      { file: 'vendor_data.json', reason: 'vendor_data.json: not a JSON object (got an array)' },
+    ]);
+    assert.deepEqual(d.routes, [], 'network_data.json absent: no routes, not unknown routes');
+  });
 });
 
 describe('normalize: config drive', () => {
@@ -324,7 +353,7 @@ describe('normalize: config drive', () => {
     const d = normalize({ ...openstackRaw('seed-static'), kind: 'configdrive', endpoint: '/mnt/config' }, AT);
     assert.equal(d.source.kind, 'configdrive');
     assert.equal(d.source.endpoint, '/mnt/config');
-    assert.equal(d.routes.length, 3);
+    assert.equal(d.routes?.length, 3);
     assert.equal(instanceProblem(d), null);
   });
 });

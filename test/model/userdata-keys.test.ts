@@ -7,18 +7,15 @@ import { mergeCloudConfigs, parseCloudConfig } from '../../src/model/userdata/cl
 
 const yaml = (text: string) => parseCloudConfig(Buffer.from(`#cloud-config\n${text}`));
 
-test('hostname: fqdn wins over hostname, preserve_hostname is read, wrong types are problems', () => {
-  assert.deepEqual(readHostname(yaml('hostname: web1\n')), { hostname: 'web1', preserve: false, problems: [], notes: [] });
-  assert.deepEqual(readHostname(yaml('hostname: web1\nfqdn: web1.example.org\n')), { hostname: 'web1.example.org', preserve: false, problems: [], notes: [] });
-  const differ = readHostname(yaml('hostname: other\nfqdn: web1.example.org\n'));
-  assert.equal(differ.hostname, 'web1.example.org');
-  assert.deepEqual(differ.notes, ['cloud-config hostname "other" ignored: the short name is the first label of fqdn "web1.example.org"']);
+test('hostname and fqdn are read as given, preserve_hostname is read, wrong types are problems', () => {
+  assert.deepEqual(readHostname(yaml('hostname: web1\n')), { hostname: 'web1', fqdn: null, preserve: false, problems: [] });
+  assert.deepEqual(readHostname(yaml('hostname: other\nfqdn: web1.example.org\n')), { hostname: 'other', fqdn: 'web1.example.org', preserve: false, problems: [] });
   assert.equal(readHostname(yaml('preserve_hostname: true\n')).preserve, true);
   assert.deepEqual(readHostname(yaml('hostname: 42\npreserve_hostname: "yes"\n')).problems, [
     'cloud-config hostname must be a non-empty string, not 42',
     'cloud-config preserve_hostname must be true or false, not "yes"',
   ]);
-  assert.deepEqual(readHostname({}), { hostname: null, preserve: false, problems: [], notes: [] });
+  assert.deepEqual(readHostname({}), { hostname: null, fqdn: null, preserve: false, problems: [] });
 });
 
 test('ssh_authorized_keys: strings are kept, anything else is a problem', () => {

@@ -67,10 +67,15 @@ test('no meta_data.json is invalid metadata', async () => {
   await assert.rejects(readConfigDrive(dir), rejectsWith('ERR_INVALID_METADATA', /no meta_data\.json/));
 });
 
-test('malformed JSON names the file', async () => {
+test('malformed JSON in meta_data.json is invalid metadata; in an optional file, a problem naming the file', async () => {
   const dir = drive(['2020-10-14']);
   writeFileSync(join(dir, 'openstack', '2020-10-14', 'network_data.json'), '{"links": [');
-  await assert.rejects(readConfigDrive(dir), rejectsWith('ERR_INVALID_METADATA', /network_data\.json.*malformed JSON/));
+  const raw = await readConfigDrive(dir);
+  assert.equal(raw.openstack?.network_data, undefined);
+  assert.equal(raw.openstack?.problems?.[0]?.file, 'network_data.json');
+  assert.match(raw.openstack?.problems?.[0]?.reason ?? '', /network_data\.json.*malformed JSON/);
+  writeFileSync(join(dir, 'openstack', '2020-10-14', 'meta_data.json'), '{"uuid": ');
+  await assert.rejects(readConfigDrive(dir), rejectsWith('ERR_INVALID_METADATA', /meta_data\.json.*malformed JSON/));
 });
 
 test('a file over the cap is refused', async () => {

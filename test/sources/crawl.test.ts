@@ -283,7 +283,7 @@ test('IMDSv2: a token offered by PUT /latest/api/token is sent with every EC2 re
   assert.equal(front.seen.find(([request]) => request === 'GET /openstack')?.[1], undefined);
 });
 
-for (const status of [403, 404, 405]) {
+for (const status of [403, 404, 405, 501]) {
   test(`IMDSv2: PUT /latest/api/token answered ${status}: read without a token`, async () => {
     const emulator = await withFaults(EC2_ONLY_FIXTURE, [{ path: '/latest/api/token', method: 'PUT', status }]);
     const front = await recordingFront(emulator.url);

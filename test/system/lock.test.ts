@@ -1,11 +1,12 @@
 // The run lock: exclusive while held, waits then gives up with ERR_LOCKED, takes over stale locks.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { acquireLock } from '../../src/system/lock.js';
+import { processStartTime } from '../../src/system/process.js';
 import { makeRoot, removeRoots } from '../appliers/root.js';
 
 after(removeRoots);
@@ -77,7 +78,7 @@ test('runs that find the same stale lock at once: exactly one takes it, the othe
   const won = tries.filter((t) => t.status === 'fulfilled');
   assert.equal(won.length, 1);
   for (const t of tries) if (t.status === 'rejected') assert.equal((t.reason as { code?: string }).code, 'ERR_LOCKED');
-  assert.equal(readFileSync(path, 'utf8'), `${process.pid} boot-a\n`);
+  assert.match(readFileSync(path, 'utf8'), new RegExp(`^${process.pid} boot-a \\d+\n$`));
   await (won[0] as PromiseFulfilledResult<() => Promise<void>>).value();
   assert.deepEqual(readdirSync(dirname(path)), []);
 });
@@ -114,4 +115,34 @@ test('separate processes racing on a stale lock hold it one at a time, and all g
     assert.deepEqual([lines[i], lines[i + 1]], [`in ${pid}`, `out ${pid}`], 'a second process entered while the lock was held');
   }
   assert.deepEqual(readdirSync(dir).sort(), ['log']);
+});
+
+test('a lock whose pid was reused by a process that started at another time is stale and taken over', async () => {
+  const path = join(makeRoot(), 'lock');
+  const started = processStartTime(process.pid);
+  assert.match(started ?? '', /^\d+$/);
+  // This very process holds the pid, alive, but it did not start at tick 1: the pid was reused.
+  writeFileSync(path, `${process.pid} boot-a 1\n`);
+  const release = await acquireLock(path, { waitMs: 0, ...instant });
+  assert.equal(readFileSync(path, 'utf8'), `${process.pid} boot-a ${started}\n`);
+  await release();
+  assert.equal(existsSync(path), false);
+});
+
+test('a lock of a live holder with the same start time, or of an older version without one, is held', async () => {
+  const path = join(makeRoot(), 'lock');
+  for (const content of [`${process.pid} boot-a ${processStartTime(process.pid)}\n`, `${process.pid} boot-a\n`]) {
+    writeFileSync(path, content);
+    await assert.rejects(acquireLock(path, { waitMs: 0, ...instant }), { code: 'ERR_LOCKED' });
+    assert.equal(readFileSync(path, 'utf8'), content);
+  }
+});
+
+test('the start time is field 22 of /proc/<pid>/stat, even when the command name holds ") "', () => {
+  const proc = makeRoot();
+  const fields = Array.from({ length: 50 }, (_, i) => String(i + 3));
+  mkdirSync(join(proc, '42'));
+  writeFileSync(join(proc, '42', 'stat'), `42 (a) b (c) ${fields.join(' ')}\n`);
+  assert.equal(processStartTime(42, proc), '22');
+  assert.equal(processStartTime(43, proc), null);
 });

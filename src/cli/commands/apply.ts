@@ -13,7 +13,7 @@ import { ipRouteTable } from '../../system/iproute.js';
 import type { Release } from '../../system/lock.js';
 import { loadConfig, type MdctlConfig } from '../../config/config.js';
 import type { CommandContext } from '../context.js';
-import { planJson, renderPlan, renderSummary } from '../plan-view.js';
+import { applierMessages, planJson, renderPlan, renderSummary } from '../plan-view.js';
 
 /** How long `apply` waits for another mdctl holding the state dir's lock. */
 export const LOCK_WAIT_MS = 30_000;
@@ -64,8 +64,9 @@ async function cachedDocument(ctx: CommandContext<ApplyFlags>): Promise<Instance
 async function report(ctx: CommandContext<ApplyFlags>, runs: ApplierRun[], failures: PluginFailure[], dryRun: boolean): Promise<void> {
   const { out } = ctx;
   for (const run of runs) {
-    for (const warning of run.warnings) out.warn(`${run.applier.id}: ${warning}`);
-    for (const error of run.errors) out.error(`${run.applier.id}: ${error}`);
+    const { warnings, errors } = applierMessages(run);
+    for (const warning of warnings) out.warn(`${run.applier.id}: ${warning}`);
+    for (const error of errors) out.error(`${run.applier.id}: ${error}`);
   }
   if (out.structured) await out.value(planJson(runs, failures));
   else if (!out.quiet) out.data(renderSummary(runs, failures, dryRun, await out.chalk()));

@@ -4,7 +4,7 @@ import type { CommandContext } from '../context.js';
 import { FETCH_TIMEOUT_SECONDS, parseTimeout } from '../../core/defaults.js';
 import { fetchInstance, type FetchSummary } from '../../sources/fetch.js';
 import { fetchRequest } from '../fetch-request.js';
-import type { Output } from '../output.js';
+import { escapeControls, type Output } from '../output.js';
 
 /** A long list (an EC2 tree) is cut to its first entries and a count. */
 function listed(files: string[]): string {
@@ -12,9 +12,9 @@ function listed(files: string[]): string {
   return files.length <= shown ? files.join(', ') : `${files.slice(0, shown).join(', ')}, … (${files.length} in all)`;
 }
 
-/** A served value as is, or quoted when it holds control characters (a hostile value could drive the terminal). */
+/** A served value as is, or quoted and escaped when it holds control characters (a hostile value could drive the terminal). */
 function shown(value: string): string {
-  return /[\p{Cc}\u2028\u2029]/u.test(value) ? quote(value) : value;
+  return /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u.test(value) ? escapeControls(quote(value)) : value;
 }
 
 async function printSummary(out: Output, summary: FetchSummary): Promise<void> {

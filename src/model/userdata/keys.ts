@@ -20,16 +20,16 @@ export function ignoredKeys(config: CloudConfig): string[] {
 
 /** What cloud-config says about the hostname; `problems` name keys of the wrong type. */
 export interface HostnameSettings {
-  /** The name the hostname applier should use (fqdn when given, else hostname), or null: keep meta_data's. */
+  /** cloud-config `hostname` as given, or null (see model/hostname.ts chooseHostnames for how it counts). */
   hostname: string | null;
+  /** cloud-config `fqdn` as given, or null. */
+  fqdn: string | null;
   preserve: boolean;
   problems: string[];
-  notes: string[];
 }
 
 export function readHostname(config: CloudConfig): HostnameSettings {
   const problems: string[] = [];
-  const notes: string[] = [];
   const text = (key: 'hostname' | 'fqdn'): string | null => {
     const value = config[key];
     if (value === undefined || value === null) return null;
@@ -43,10 +43,7 @@ export function readHostname(config: CloudConfig): HostnameSettings {
   if (preserveValue !== undefined && preserveValue !== null && typeof preserveValue !== 'boolean') {
     problems.push(`cloud-config preserve_hostname must be true or false, not ${shown(preserveValue)}`);
   }
-  if (fqdn !== null && hostname !== null && hostname.toLowerCase() !== (fqdn.split('.')[0] ?? '').toLowerCase()) {
-    notes.push(`cloud-config hostname ${quote(hostname)} ignored: the short name is the first label of fqdn ${quote(fqdn)}`);
-  }
-  return { hostname: fqdn ?? hostname, preserve: preserveValue === true, problems, notes };
+  return { hostname, fqdn, preserve: preserveValue === true, problems };
 }
 
 /** ssh_authorized_keys as lines; checking each key is the ssh-keys applier's job. */

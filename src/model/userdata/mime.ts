@@ -106,39 +106,91 @@ export function looksLikeMime(data: Buffer): boolean {
   return /^(mime-version|content-type):/im.test(block);
 }
 
+/** headerEnd on bytes: only the header block is ever turned into a string, never a body of megabytes. */
+function headerEndIn(data: Buffer): { end: number; bodyStart: number } | null {
+  const NL = 0x0a;
+  const CR = 0x0d;
+  if (data[0] === NL || (data[0] === CR && data[1] === NL)) return headerEnd(data.subarray(0, 2).toString('latin1'));
+  for (let at = data.indexOf(NL); at !== -1; at = data.indexOf(NL, at + 1)) {
+    const end = data[at - 1] === CR ? at - 1 : at;
+    if (data[at + 1] === NL) return { end, bodyStart: at + 2 };
+    if (data[at + 1] === CR && data[at + 2] === NL) return { end, bodyStart: at + 3 };
+  }
+  return null;
+}
+
 /** Splits an entity into its headers and body; throws when the header block is malformed. */
 export function parseEntity(data: Buffer): MimeEntity {
-  const text = data.toString('latin1');
-  const end = headerEnd(text);
+  const end = headerEndIn(data);
   if (end === null) throw new Error('no blank line after the headers');
-  const headers = parseHeaders(text.slice(0, end.end));
+  const headers = parseHeaders(data.subarray(0, end.end).toString('latin1'));
   return { headers, body: data.subarray(end.bodyStart) };
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** A multipart body with more parts than allowed. */
+export class TooManyParts extends Error {
+  constructor(readonly limit: number) {
+    super(`more than ${limit} parts`);
+  }
+}
+
+interface Delimiter {
+  /** Where it starts: its leading line break, or 0 at the very start of the body. */
+  index: number;
+  /** Just after its own line break (or at the end of the body). */
+  end: number;
+  closing: boolean;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const DASH = 0x2d;
+
+/**
+ * The next delimiter line (RFC 2046 5.1.1) whose leading line break is at or after `from`: a
+ * line break (or the start of the body), `--boundary`, an optional `--` that closes, spaces or
+ * tabs, then a line break or the end. Searched in the bytes: the body never becomes a string.
+ */
+function nextDelimiter(body: Buffer, marker: Buffer, from: number): Delimiter | null {
+  for (let at = body.indexOf(marker, from); at !== -1; at = body.indexOf(marker, at + 1)) {
+    let index = at;
+    if (at > 0) {
+      if (body[at - 1] !== LF) continue;
+      index = at >= 2 && body[at - 2] === CR && at - 2 >= from ? at - 2 : at - 1;
+      if (index < from) continue;
+    }
+    let end = at + marker.length;
+    const closing = body[end] === DASH && body[end + 1] === DASH;
+    if (closing) end += 2;
+    while (body[end] === 0x20 || body[end] === 0x09) end += 1;
+    if (end === body.length) return { index, end, closing };
+    if (body[end] === LF) return { index, end: end + 1, closing };
+    if (body[end] === CR && body[end + 1] === LF) return { index, end: end + 2, closing };
+  }
+  return null;
 }
 
 /**
  * The body parts of a multipart body (RFC 2046 5.1.1): between the opening delimiter and the
- * closing one; preamble and epilogue are dropped. Throws when the boundary is bad, never
- * appears, or the closing delimiter is missing (a truncated message is never acted on).
+ * closing one; preamble and epilogue are dropped. Each part is a view of the body, not a copy.
+ * Throws when the boundary is bad, never appears, the closing delimiter is missing (a truncated
+ * message is never acted on), or there are more than `maxParts` parts (it stops there:
+ * millions of empty parts are never held).
  */
-export function splitMultipart(body: Buffer, boundary: string | undefined): Buffer[] {
+export function splitMultipart(body: Buffer, boundary: string | undefined, maxParts = Number.POSITIVE_INFINITY): Buffer[] {
   if (boundary === undefined || boundary === '') throw new Error('multipart without a boundary parameter');
   if (boundary.length > 70 || /[\r\n]/.test(boundary)) throw new Error('bad boundary parameter');
-  const text = body.toString('latin1');
-  const delimiter = new RegExp(`(?:^|\\r?\\n)--${escapeRegExp(boundary)}(--)?[ \\t]*(?:\\r?\\n|$)`, 'g');
+  const marker = Buffer.from(`--${boundary}`, 'latin1');
   const parts: Buffer[] = [];
   let start: number | null = null;
-  for (let match = delimiter.exec(text); match !== null; match = delimiter.exec(text)) {
-    if (start !== null) parts.push(Buffer.from(text.slice(start, match.index), 'latin1'));
-    if (match[1] === '--') {
+  for (let found = nextDelimiter(body, marker, 0); found !== null; found = nextDelimiter(body, marker, found.end)) {
+    if (start !== null) parts.push(body.subarray(start, found.index));
+    if (parts.length > maxParts) throw new TooManyParts(maxParts);
+    if (found.closing) {
       if (start === null) throw new Error(`closing boundary ${JSON.stringify(boundary)} before any part`);
       return parts;
     }
-    start = match.index + match[0].length;
-    delimiter.lastIndex = start;
+    start = found.end;
   }
   if (start === null) throw new Error(`boundary ${JSON.stringify(boundary)} not found`);
   throw new Error(`no closing boundary ${JSON.stringify(`--${boundary}--`)} (truncated?)`);

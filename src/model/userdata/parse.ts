@@ -3,8 +3,8 @@ import type { Instance } from '../../core/instance.js';
 import { detectContent, detectPart, type Detected } from './detect.js';
 import { gunzipBounded, isGzip, type InflateBudget } from './gzip.js';
 import { parseCloudConfig } from './cloud-config.js';
-import { decodeTransfer, looksLikeMime, parseEntity, splitMultipart, type MimeHeaders } from './mime.js';
-import { MAX_INFLATED_BYTES, MAX_NESTING, MAX_USER_DATA_BYTES, type PartInfo, type UserData, type UserDataPart } from './types.js';
+import { TooManyParts, decodeTransfer, looksLikeMime, parseEntity, splitMultipart, type MimeHeaders } from './mime.js';
+import { MAX_INFLATED_BYTES, MAX_NESTING, MAX_PARTS, MAX_USER_DATA_BYTES, type PartInfo, type UserData, type UserDataPart } from './types.js';
 
 interface Walk {
   parts: UserDataPart[];
@@ -29,6 +29,7 @@ function message(error: unknown): string {
 }
 
 function push(walk: Walk, detected: Detected, body: Buffer, origin: Origin, error?: string): UserDataPart {
+  if (walk.parts.length >= MAX_PARTS) throw new TooManyParts(MAX_PARTS);
   const part: UserDataPart = {
     index: walk.parts.length,
     type: detected.type,
@@ -103,8 +104,9 @@ function entity(walk: Walk, headers: MimeHeaders, raw: Buffer, origin: Origin, d
   }
   let children: Buffer[];
   try {
-    children = splitMultipart(body, headers.params.boundary);
+    children = splitMultipart(body, headers.params.boundary, MAX_PARTS - walk.parts.length);
   } catch (error) {
+    if (error instanceof TooManyParts) throw error;
     push(walk, detected, body, named, `malformed MIME: ${message(error)}`);
     return;
   }
@@ -132,6 +134,7 @@ function payload(walk: Walk, data: Buffer, origin: Origin, depth: number): void 
       const parsed = parseEntity(data);
       entity(walk, parsed.headers, parsed.body, origin, depth);
     } catch (error) {
+      if (error instanceof TooManyParts) throw error;
       push(walk, { type: 'multipart', contentType: 'multipart/mixed' }, data, origin, `malformed MIME: ${message(error)}`);
     }
     return;
@@ -143,10 +146,20 @@ function payload(walk: Walk, data: Buffer, origin: Origin, depth: number): void 
 export function parseUserData(data: Buffer | null): UserData {
   if (data === null || data.length === 0) return { size: 0, parts: [], errors: [] };
   const walk: Walk = { parts: [], budget: { remaining: MAX_INFLATED_BYTES } };
+  const whole = isGzip(data) ? { type: 'binary' as const, contentType: 'application/gzip' } : detectContent(data);
   if (data.length > MAX_USER_DATA_BYTES) {
-    const detected = isGzip(data) ? { type: 'binary' as const, contentType: 'application/gzip' } : detectContent(data);
-    push(walk, detected, data, { gzip: isGzip(data) }, `user-data is ${data.length} bytes, over Nova's limit of ${MAX_USER_DATA_BYTES}; refused`);
-  } else payload(walk, data, { gzip: false }, 0);
+    push(walk, whole, data, { gzip: isGzip(data) }, `user-data is ${data.length} bytes, over Nova's limit of ${MAX_USER_DATA_BYTES}; refused`);
+  } else {
+    try {
+      payload(walk, data, { gzip: false }, 0);
+    } catch (error) {
+      if (!(error instanceof TooManyParts)) throw error;
+      // Refused as a whole: one part stands for it, and none of its parts is kept.
+      walk.parts = [];
+      const kind = looksLikeMime(data) ? { type: 'multipart' as const, contentType: 'multipart/mixed' } : whole;
+      push(walk, kind, data, { gzip: isGzip(data) }, `user-data has more than ${MAX_PARTS} parts; refused`);
+    }
+  }
   const errors = walk.parts.flatMap((part) => (part.error === undefined ? [] : [`part ${part.index} (${part.type}): ${part.error}`]));
   return { size: data.length, parts: walk.parts, errors };
 }

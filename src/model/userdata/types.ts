@@ -6,6 +6,8 @@ export const MAX_USER_DATA_BYTES = 65_535;
 export const MAX_INFLATED_BYTES = 16 * 1024 * 1024;
 /** How deep multipart messages and gzip layers may nest. */
 export const MAX_NESTING = 4;
+/** Parts in all, nested ones included: a few KiB of gzip can hold millions of empty parts; more is refused as a whole. */
+export const MAX_PARTS = 1000;
 
 /**
  * What a part holds. Only cloud-config and script are acted on; the rest are kept and reported,
