@@ -1,4 +1,5 @@
 // Interfaces, their addresses and MTU through iproute2 (`ip -d -j address`), run without a shell; a pure parser for its JSON.
+import { writeFile } from 'node:fs/promises';
 import { MdctlError, quote } from '../core/errors.js';
 import { METADATA_IPV4, addressValue, formatAddress, type Family } from '../core/ip.js';
 import { exec as defaultExec, type Exec } from './exec.js';
@@ -77,6 +78,20 @@ export function parseIpAddresses(json: string): LiveInterface[] {
 }
 
 /**
+ * Lets the kernel promote a secondary IPv4 address when the primary one is removed, as systemd
+ * sets it by default: without it, removing mdctl's primary address would take every other
+ * address of that subnet (someone else's too) with it. Written for the network namespace mdctl
+ * runs in.
+ */
+async function promoteSecondaries(dev: string): Promise<void> {
+  if (!/^[^/\s]{1,15}$/.test(dev) || dev === '.' || dev === '..') throw new MdctlError('ERR_INVALID_VALUE', `${quote(dev)} is not an interface name`);
+  const path = `/proc/sys/net/ipv4/conf/${dev}/promote_secondaries`;
+  await writeFile(path, '1\n').catch((error: NodeJS.ErrnoException) => {
+    throw new MdctlError('ERR_IO', `cannot set ${quote(path)}: ${error.code ?? 'error'}`, { cause: error });
+  });
+}
+
+/**
  * Addresses and links through `ip`. `command` is how to run ip, e.g. ["ip"] or
  * ["ip", "netns", "exec", "ns1", "ip"].
  */
@@ -90,6 +105,7 @@ export function ipAddressTable(command: readonly string[] = ['ip'], run: Exec = 
       await run([...command, `-${address.family}`, 'address', 'replace', cidr(address), 'dev', dev]);
     },
     async remove(dev, address) {
+      if (address.family === 4) await promoteSecondaries(dev);
       await run([...command, `-${address.family}`, 'address', 'del', cidr(address), 'dev', dev]);
     },
     async setMtu(dev, mtu) {

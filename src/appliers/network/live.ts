@@ -1,5 +1,6 @@
 // The network applier's live part: links up, MTU and static addresses with `ip`; only addresses mdctl added are ever removed, never the one the metadata route uses.
 import { quote } from '../../core/errors.js';
+import { addressValue, inSubnet } from '../../core/ip.js';
 import type { LinkLayout, NetworkLayout } from '../../model/network-layout.js';
 import type { AddressTable, LiveAddress, LiveInterface } from '../../system/ipaddr.js';
 import { interfacesByMac } from '../../system/mac-map.js';
@@ -61,6 +62,15 @@ function planLink(layout: NetworkLayout, link: LinkLayout, here: LiveInterface, 
   return changes;
 }
 
+/** Whether a wanted address on the same link lies in the subnet of an owned one: it takes over the routes that used it. */
+function replaced(mine: OwnedAddress, wanted: { mac: string | null; address: LiveAddress }[]): boolean {
+  const own = addressValue(mine.address);
+  return wanted.some(({ mac, address }) => {
+    const other = addressValue(address.address);
+    return mac === mine.mac && own !== null && other !== null && other.family === own.family && address.prefix === mine.prefix && inSubnet(other.value, own.value, mine.prefix, own.family);
+  });
+}
+
 /** Removal of the addresses mdctl added that left the metadata (still present), except the metadata route's source and those of frozen links. */
 async function planRemovals(layout: NetworkLayout, owned: OwnedAddress[], interfaces: LiveInterface[], byMac: Map<string, string>, table: AddressTable, ctx: ApplyContext): Promise<Change[]> {
   const wanted = layout.links.flatMap((link) => wantedAddresses(layout, link).map((address) => ({ mac: link.mac, address })));
@@ -75,7 +85,7 @@ async function planRemovals(layout: NetworkLayout, owned: OwnedAddress[], interf
     metadata ??= await table.metadataRoute();
     if (layout.frozen.length > 0) {
       changes.push(addressChange('noop', 'added by mdctl, kept while a value of the network data is refused', { ...effect, op: 'keep' }));
-    } else if (metadata !== null && metadata.source === mine.address && (metadata.dev === null || metadata.dev === dev)) {
+    } else if (metadata !== null && metadata.source === mine.address && (metadata.dev === null || metadata.dev === dev) && !replaced(mine, wanted)) {
       ctx.warn(`address ${quote(cidr(mine))} on ${dev} left the metadata but is kept: the route to the metadata service uses it`);
       changes.push(addressChange('noop', 'kept: the route to the metadata service uses it', { ...effect, op: 'keep' }));
     } else {
