@@ -62,8 +62,9 @@ export async function checkNetworkRender(doc: Instance, root: string, setting: R
     const shown = (text: string): string => text.replaceAll(scratch, root === '/' ? '' : root);
     if (run === undefined || run.errors.length > 0) return fail('network-render', shown(run?.errors.join('; ') ?? 'the network applier did not run'));
     if (chosen.renderer === 'none') return warn('network-render', `no files rendered: ${chosen.why}; only the live addresses configure this guest`);
-    const written = run.changes.filter((change) => change.action === 'create' || change.action === 'update').map((change) => shown(change.target));
-    return pass('network-render', `${chosen.renderer} (${chosen.why}): ${written.length === 0 ? 'nothing to write' : written.map((path) => quote(path)).join(', ')}`);
+    const files = run.changes.filter((change) => (change.data as { kind?: string } | undefined)?.kind === 'file' && (change.action === 'create' || change.action === 'update'));
+    const written = files.map((change) => quote(change.target.slice(scratch.length), 240));
+    return pass('network-render', `${chosen.renderer} (${chosen.why}): ${written.length === 0 ? 'nothing to write' : written.join(', ')}`);
   } catch (error) {
     return fail('network-render', message(error));
   } finally {

@@ -42,7 +42,7 @@ async function planWrite(file: RenderedFile, ctx: ApplyContext): Promise<Change 
   const write: FileEffect = { kind: 'file', op: 'write', path: file.path, content: file.content, mode: file.mode };
   if (stats === null || current === null) return change(ctx.root, 'create', write, `write ${file.content.length} bytes, mode 0${file.mode.toString(8)}`, { after: file.content });
   if (!stats.isFile() || !isMarked(current)) {
-    ctx.refuse(`${quote(resolveUnder(ctx.root, file.path))} is not mdctl's (no marker line); left alone, link ${quote(file.link)} not rendered`);
+    ctx.refuse(`${quote(resolveUnder(ctx.root, file.path), 240)} is not mdctl's (no marker line); left alone, link ${quote(file.link)} not rendered`);
     return null;
   }
   const old = current.toString('utf8');
