@@ -4,7 +4,7 @@ import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { MARKER } from '../../src/appliers/network/render.js';
-import { checkNetworkFiles, checkNetworkRender } from '../../src/validate/network-check.js';
+import { checkNetworkFiles, checkNetworkRender, matchesEveryDevice } from '../../src/validate/network-check.js';
 import { pass, fail } from '../../src/validate/types.js';
 import { doc, makeRoot, removeRoots, snapshot } from '../appliers/root.js';
 import { seedStatic } from '../model/network-samples.js';
@@ -47,4 +47,15 @@ test('network-render: a file of the image at mdctl\'s name fails; no manager war
   assert.match(neither.message, /^no files rendered: neither NetworkManager\.service nor systemd-networkd\.service is enabled in the image/);
   assert.equal((await checkNetworkRender(withNetwork(seedStatic()), image([]), 'auto', fail('network-data', 'bad'))).status, 'skip');
   assert.equal((await checkNetworkRender(withNetwork(null), image([]), 'auto', NETWORK_DATA_OK)).status, 'pass');
+});
+
+test('network-render warns about a catch-all .network that sorts before mdctl\'s files; later or specific ones are fine', async () => {
+  const early = image(['systemd-networkd.service'], { 'usr/lib/systemd/network/05-all.network': '[Match]\nName=e*\n\n[Network]\nDHCP=yes\n', 'etc/systemd/network/99-default.network': '[Match]\nName=*\n' });
+  const result = await checkNetworkRender(withNetwork(seedStatic()), early, 'auto', NETWORK_DATA_OK);
+  assert.deepEqual(result, { id: 'network-render', status: 'warn', message: "/usr/lib/systemd/network/05-all.network sort before mdctl's files and match every device: networkd would apply them instead" });
+  assert.equal(matchesEveryDevice('[Network]\nDHCP=yes\n'), true);
+  assert.equal(matchesEveryDevice('[Match]\nType=ether\n'), true);
+  assert.equal(matchesEveryDevice('[Match]\nName=eth0\n'), false);
+  assert.equal(matchesEveryDevice('[Match]\nName=en*\nMACAddress=52:54:00:00:00:01\n'), false);
+  assert.equal(matchesEveryDevice('[Match]\n# Name=eth0\nName=*\n'), true);
 });

@@ -25,7 +25,8 @@ async function ownedFiles(root: string): Promise<string[]> {
     for (const entry of await listUnder(root, renderer.directory)) {
       if (entry.kind !== 'file' || !renderer.ownsName(entry.name)) continue;
       const path = `${renderer.directory}/${entry.name}`;
-      const bytes = await readFileUnder(root, path, 64 * 1024);
+      // mdctl's files are small: one it cannot read within 64 KiB is not one of them.
+      const bytes = await readFileUnder(root, path, 64 * 1024).catch(() => null);
       if (bytes !== null && isMarked(bytes)) owned.push(path);
     }
   }
