@@ -39,11 +39,11 @@ function drive(uuid: string, network: string): string {
 }
 
 /** `mdctl apply` inside the guest with a fresh cache (so the drive is read), the shared state dir and the renderer set. */
-function apply(driveDir: string, renderer: string, only = 'network,routes'): Promise<CliResult> {
+function apply(driveDir: string, renderer: string, only = 'network,routes', extra: string[] = []): Promise<CliResult> {
   const config = join(dir, `config-${renderer}.yaml`);
   writeFileSync(config, `network:\n  renderer: ${renderer}\n`);
   const cacheDir = mkdtempSync(join(dir, 'cache-'));
-  const args = ['apply', '--source', `configdrive:${driveDir}`, '--root', root, '--live', '--only', only, '--cache-dir', cacheDir, '--state-dir', stateDir, '--config', config];
+  const args = ['apply', '--source', `configdrive:${driveDir}`, '--root', root, '--live', '--only', only, '--cache-dir', cacheDir, '--state-dir', stateDir, '--config', config, ...extra];
   return runCli(args, { wrap: wrap(GUEST), env: ENV, timeoutMs: 60_000 });
 }
 
@@ -116,6 +116,24 @@ before(async () => {
 after(async () => {
   await cleanup();
   rmSync(dir, { recursive: true, force: true });
+});
+
+test('--dry-run shows the file in full and the ip changes, and changes nothing', async () => {
+  const before = snapshot(root);
+  const result = await apply(first, 'networkd', 'network,routes', ['--dry-run']);
+  assert.equal(result.status, 0, result.stderr);
+  for (const line of [
+    `  + ${root}/etc/systemd/network/10-mdctl-${LINK}.network: write 400 bytes, mode 0644`,
+    `      + MACAddress=${SEED_MAC}`,
+    '  ~ link eth0: set up',
+    '  ~ mtu eth0: set to 1450',
+    '  + address 192.168.0.233/24 dev eth0: add',
+    '  + route default via 192.168.0.1 dev eth0: add',
+  ]) {
+    assert.ok(result.stdout.split('\n').includes(line), `${line} in\n${result.stdout}`);
+  }
+  assert.deepEqual(snapshot(root), before);
+  assert.deepEqual(await eth0(), { up: false, mtu: 1500, v4: [] });
 });
 
 test('networkd: the interface gets the static address, MTU and default route live; the file is rendered', async () => {
