@@ -21,9 +21,18 @@ export interface MdctlConfig {
   skip?: string[];
   /** `mdctl boot`'s deadline in seconds. */
   boot_timeout?: number;
+  /** The network applier's settings. */
+  network?: NetworkConfig;
 }
 
-export const CONFIG_KEYS = ['user', 'appliers', 'only', 'skip', 'boot_timeout'] as const;
+export const NETWORK_RENDERERS = ['auto', 'networkd', 'networkmanager', 'none'] as const;
+
+export interface NetworkConfig {
+  /** Which network manager the network applier renders for; auto: the one the image enables. */
+  renderer: (typeof NETWORK_RENDERERS)[number];
+}
+
+export const CONFIG_KEYS = ['user', 'appliers', 'only', 'skip', 'boot_timeout', 'network'] as const;
 
 function refuse(path: string, key: string, why: string): MdctlError {
   return new MdctlError('ERR_CONFIG', `config ${quote(path)}: ${quote(key)} ${why}`, { hint: `keys: ${CONFIG_KEYS.join(', ')}` });
@@ -34,6 +43,18 @@ function stringList(path: string, key: string, value: unknown): string[] {
     throw refuse(path, key, 'must be a list of non-empty strings');
   }
   return value.map((item: string) => item.trim());
+}
+
+/** `network: {renderer: auto|networkd|networkmanager|none}`; unknown keys and values are refused by name. */
+function networkConfig(path: string, value: unknown): NetworkConfig {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw refuse(path, 'network', 'must be a mapping (renderer)');
+  const network: NetworkConfig = { renderer: 'auto' };
+  for (const [key, item] of Object.entries(value)) {
+    if (key !== 'renderer') throw refuse(path, `network.${key}`, 'is not a known key (network keys: renderer)');
+    if (!(NETWORK_RENDERERS as readonly unknown[]).includes(item)) throw refuse(path, 'network.renderer', `must be one of ${NETWORK_RENDERERS.join(', ')}`);
+    network.renderer = item as NetworkConfig['renderer'];
+  }
+  return network;
 }
 
 /** Checks parsed YAML against the config keys; refuses unknown keys and wrong types by name. */
@@ -61,6 +82,9 @@ export function parseConfig(value: unknown, path: string): MdctlConfig {
       case 'boot_timeout':
         if (typeof item !== 'number' || timeoutProblem(item) !== null) throw refuse(path, key, timeoutProblem(Number.NaN) ?? '');
         config.boot_timeout = item;
+        break;
+      case 'network':
+        config.network = networkConfig(path, item);
         break;
       default:
         throw refuse(path, key, 'is not a known key');

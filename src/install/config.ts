@@ -23,5 +23,9 @@ export function defaultConfigText(): string {
     '# Seconds `mdctl boot` keeps trying to reach the metadata service (--timeout wins).',
     '#boot_timeout: 120',
     '',
+    '# The network manager the network applier writes files for: auto (the one the image enables),',
+    '# networkd, networkmanager, or none (no files; the live addresses are still set).',
+    '#network: {renderer: auto}',
+    '',
   ].join('\n');
 }

@@ -157,6 +157,7 @@ describe('mdctl install', () => {
       ['/usr/local/lib/mdctl/motd.mjs'],
     );
     assert.equal(config.boot_timeout, 120);
+    assert.deepEqual(config.network, { renderer: 'auto' });
     const documented = [...defaultConfigText().matchAll(/^#(\w+):/gm)].map((m) => m[1]).sort();
     assert.deepEqual(documented, [...CONFIG_KEYS].sort());
   });
