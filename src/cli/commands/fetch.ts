@@ -35,12 +35,6 @@ export async function run(ctx: CommandContext): Promise<number> {
   const { opts, out } = ctx;
   const timeoutMs = parseTimeout(opts.timeout, FETCH_TIMEOUT_SECONDS);
   const spinner = await out.spinner('Fetching instance metadata');
-  // Ctrl-C stops at once: put the terminal back, then die of the signal as usual.
-  const interrupt = (): void => {
-    spinner.stop();
-    process.kill(process.pid, 'SIGINT');
-  };
-  process.once('SIGINT', interrupt);
   try {
     const { instance, summary } = await fetchInstance(fetchRequest(ctx, timeoutMs));
     spinner.stop();
@@ -50,7 +44,5 @@ export async function run(ctx: CommandContext): Promise<number> {
   } catch (error) {
     spinner.fail();
     throw error;
-  } finally {
-    process.removeListener('SIGINT', interrupt);
   }
 }
