@@ -28,10 +28,32 @@ export interface ParsedBase {
 
 const ZONED = /^(https?:\/\/\[)([0-9A-Fa-f:.]+)%(?:25)?([^\]]+)(\].*)$/;
 
+/** What a base URL looks like, for the messages that refuse one. */
+export const ENDPOINT_HINT = 'use http://HOST[:PORT], e.g. http://169.254.169.254 or http://[fe80::a9fe:a9fe%25eth0]';
+
+/** A refused base URL: `why` alone is what endpointProblem() reports. */
+class EndpointError extends MdctlError {
+  constructor(
+    base: string,
+    readonly why: string,
+  ) {
+    super('ERR_USAGE', `endpoint ${quote(base)}: ${why}`, { hint: ENDPOINT_HINT });
+  }
+}
+
 function usage(base: string, why: string): MdctlError {
-  return new MdctlError('ERR_USAGE', `endpoint ${quote(base)}: ${why}`, {
-    hint: 'use http://HOST[:PORT], e.g. http://169.254.169.254 or http://[fe80::a9fe:a9fe%25eth0]',
-  });
+  return new EndpointError(base, why);
+}
+
+/** Why parseBase() refuses a base URL, or null when it accepts it. */
+export function endpointProblem(base: string): string | null {
+  try {
+    parseBase(base);
+    return null;
+  } catch (error) {
+    if (error instanceof EndpointError) return error.why;
+    throw error;
+  }
 }
 
 /** Parse a base URL; accepts an IPv6 zone written `%25zone` or `%zone`. Throws ERR_USAGE. */
