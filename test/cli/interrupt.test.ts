@@ -25,16 +25,19 @@ after(async () => {
 });
 
 describe('Ctrl-C on a terminal while the spinner shows', { timeout: 120_000 }, () => {
-  const cases: [string, string[], string][] = [
-    ['fetch', ['fetch'], 'Fetching instance metadata'],
-    ['get when it fetches', ['get', 'hostname'], 'Fetching instance metadata'],
-    ['validate', ['validate', '--root', dir], 'Validating'],
+  /** The spinner names the endpoint it fetches from. */
+  const fetching = (url: string): string => `Fetching instance metadata from ${url}`;
+  const cases: [string, string[], (url: string) => string][] = [
+    ['fetch', ['fetch'], fetching],
+    ['get when it fetches', ['get', 'hostname'], fetching],
+    ['validate', ['validate', '--root', dir], () => 'Validating'],
   ];
   for (const [name, args, spinnerText] of cases) {
     it(`${name}: exits 130 at once and writes no cache`, async () => {
       const cacheDir = join(dir, name.replaceAll(' ', '-'));
-      const argv = [process.execPath, BIN, ...args, '--endpoint', emulator?.url ?? '', '--cache-dir', cacheDir, '--timeout', '30'];
-      const result = await interruptOnTerminal(argv, spinnerText, 40_000, TERMINAL_ENV);
+      const url = emulator?.url ?? '';
+      const argv = [process.execPath, BIN, ...args, '--endpoint', url, '--cache-dir', cacheDir, '--timeout', '30'];
+      const result = await interruptOnTerminal(argv, spinnerText(url), 40_000, TERMINAL_ENV);
       assert.notEqual(result.ms_after_interrupt, null, `no spinner: ${result.output}`);
       assert.equal(result.exit, 130, result.output);
       assert.ok((result.ms_after_interrupt ?? Infinity) < 10_000, `took ${result.ms_after_interrupt} ms`);
