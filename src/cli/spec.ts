@@ -1,5 +1,5 @@
 // The command-line contract in one table: commander, --help, completion and the man page test read it.
-import { ENDPOINT_HINT, endpointProblem } from '../net/endpoints.js';
+import { ENDPOINT_HINT, endpointProblem } from '../core/endpoint.js';
 import { BOOT_TIMEOUT_SECONDS, DEFAULT_CACHE_DIR, DEFAULT_CONFIG, DEFAULT_STATE_DIR, FETCH_TIMEOUT_SECONDS, timeoutProblem, timeoutSeconds } from '../core/defaults.js';
 
 

@@ -67,7 +67,7 @@ describe('hints', () => {
   it('install --root on a directory that does not exist', async () => {
     const result = await runCli(['install', '--root', join(makeRoot(), 'mnt')], { env: ENV });
     assert.equal(result.status, 2);
-    assert.match(result.stderr, /^mdctl: install: image root ".*mnt": no such directory \(mount the image's root file system there first .*--root \/ for this system\)\n$/);
+    assert.match(result.stderr, /^mdctl: install: image root ".*mnt": no such directory \(mount the image's root file system there first, .*--root \/ for this system\)\n$/);
   });
 
   it('serve on a port in use', async () => {

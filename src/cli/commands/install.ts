@@ -19,7 +19,7 @@ async function imageRoot(dir: string | undefined): Promise<string> {
   const stats = await stat(root).catch(() => null);
   if (stats === null || !stats.isDirectory()) {
     throw new MdctlError('ERR_USAGE', `install: image root ${quote(dir)}: ${stats === null ? 'no such directory' : 'not a directory'}`, {
-      hint: "mount the image's root file system there first (e.g. guestmount, or mount a partition of qemu-nbd), or use --root / for this system",
+      hint: "mount the image's root file system there first, e.g. with guestmount, or qemu-nbd and mount; or use --root / for this system",
     });
   }
   return root;
