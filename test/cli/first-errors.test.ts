@@ -140,11 +140,11 @@ describe('boot while the service does not answer', () => {
     mkdirSync(join(root, 'etc'));
     writeFileSync(join(root, 'etc/passwd'), PASSWD);
     const port = await closedPort();
-    const result = await runCli(['boot', '--dry-run', '--endpoint', `http://127.0.0.1:${port}`, '--timeout', '12', '--root', root, '--no-live', '--cache-dir', makeRoot()], { env: ENV });
+    const result = await runCli(['boot', '--dry-run', '--endpoint', `http://127.0.0.1:${port}`, '--timeout', '16', '--root', root, '--no-live', '--cache-dir', makeRoot()], { env: ENV });
     assert.equal(result.status, 4, result.stderr);
     const lines = result.stderr.split('\n').filter((line) => line.startsWith('waiting for the metadata service'));
     assert.ok(lines.length >= 2 && lines.length <= 3, result.stderr);
     assert.match(lines[0] ?? '', new RegExp(`^waiting for the metadata service at http://127\\.0\\.0\\.1:${port}: attempt 1, 0 s elapsed \\(.*connection refused \\(ECONNREFUSED\\)\\)$`));
-    assert.match(lines[1] ?? '', /: attempt \d+, 1[01] s elapsed \(.*ECONNREFUSED.*\)$/);
+    assert.match(lines[1] ?? '', /: attempt \d+, 1\d s elapsed \(.*ECONNREFUSED.*\)$/);
   });
 });
