@@ -21,7 +21,9 @@ export class WaitingReport {
   /** The HTTP client's log: each try's outcome is the freshest error while an attempt runs. */
   log(message: string): void {
     this.ctx.out.debug(message);
-    if (!/\(try \d+\): /.test(message) || / \d+ in \d+ ms$/.test(message)) return;
+    const answered = / (\d{3}) in \d+ ms$/.exec(message);
+    // A try that got an answer below 500 is no error to report.
+    if (!/\(try \d+\): /.test(message) || (answered !== null && Number(answered[1]) < 500)) return;
     this.lastError = message.split('\n')[0] ?? message;
     if (this.saidAt < 0) this.say();
   }
