@@ -16,7 +16,7 @@ import { URL, fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../', import.meta.url));
 const outfile = resolve(process.argv[2] ?? `${root}dist/mdctl.mjs`);
 
-const common = { absWorkingDir: root, bundle: true, write: false, platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning' };
+const common = { absWorkingDir: root, bundle: true, write: false, platform: 'node', target: 'node18', legalComments: 'none', logLevel: 'warning' };
 
 // Node built-ins become require() calls inside the module that uses them, so a module loaded
 // lazily (got: http, https, tls, zlib...) loads its built-ins lazily too, not at startup.

@@ -60,6 +60,8 @@ export function hostnameApplier(setter: HostnameSetter): Applier {
           summary: previous.length === 0 ? 'add the managed 127.0.1.1 entry' : 'update the managed 127.0.1.1 entry',
         };
       });
+      // Not live: the running hostname is the build machine's, nothing to do with this image.
+      if (!ctx.live) return [hostnameFile, hosts];
       const current = setter.current();
       const running: Change = {
         applier: ID,
@@ -69,10 +71,7 @@ export function hostnameApplier(setter: HostnameSetter): Applier {
         after: short,
         summary: current === short ? 'unchanged' : `set to ${quote(short)}`,
       };
-      if (running.action !== 'noop') {
-        running.data = { kind: 'running', name: short } satisfies RunningEffect;
-        if (!ctx.live) running.skipped = 'not live';
-      }
+      if (running.action !== 'noop') running.data = { kind: 'running', name: short } satisfies RunningEffect;
       return [hostnameFile, hosts, running];
     },
     async apply(change, ctx) {

@@ -65,7 +65,14 @@ export async function lockStateDir(stateDir: string, waitMs: number): Promise<Re
   try {
     await mkdir(stateDir, { recursive: true, mode: 0o755 });
   } catch (error) {
-    throw new MdctlError('ERR_IO', `cannot create state dir ${quote(stateDir)}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { cause: error });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      throw new MdctlError('ERR_PERMISSION', `cannot create state dir ${quote(stateDir)}: ${code}`, {
+        cause: error,
+        hint: 'the state dir needs root: run as root, or give --state-dir DIR, a directory you can write, with --root DIR --no-live to try apply on a copy',
+      });
+    }
+    throw new MdctlError('ERR_IO', `cannot create state dir ${quote(stateDir)}: ${code ?? 'error'}`, { cause: error });
   }
   return acquireLock(join(stateDir, 'lock'), { waitMs });
 }

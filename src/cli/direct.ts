@@ -1,6 +1,8 @@
 // The hot path of `mdctl get`: a plain command line, parsed from the same option table without commander, answered from a good cache.
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { readCache } from '../cache/cache.js';
+import { DEFAULT_CONFIG } from '../core/defaults.js';
 import { answerFromCache } from './cached-answer.js';
 import type { GlobalOptions } from './context.js';
 import { lookup, namesUserDataParts, parseKey } from './keypath.js';
@@ -75,6 +77,21 @@ function parseFor(command: CommandSpec, argv: readonly string[], env: NodeJS.Pro
 }
 
 /**
+ * Whether the config file says nothing, so the direct path may answer without reading it: the
+ * default file absent, or a file of comments and blank lines only (as `install` writes it).
+ * Anything else goes to the full program, which reads it and refuses a bad one as every command does.
+ */
+function configSaysNothing(path: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' && path === DEFAULT_CONFIG;
+  }
+  return text.split('\n').every((line) => /^\s*(#.*)?$/.test(line));
+}
+
+/**
  * The text `mdctl get KEY` prints, when a plain command line asks for a string the cache holds
  * and nothing needs saying besides it. Anything else is null: the full program runs the command
  * from the start and owns every message, warning and error (so a failure here is only a null).
@@ -82,6 +99,7 @@ function parseFor(command: CommandSpec, argv: readonly string[], env: NodeJS.Pro
 export async function directAnswer(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<string | null> {
   const direct = parseDirect(argv, env);
   if (direct === null || direct.opts.refresh === true || direct.opts.json === true || direct.opts.yaml === true) return null;
+  if (!configSaysNothing(direct.opts.config)) return null;
   const key = direct.args[0] ?? '';
   const segments = parseKey(key);
   if (namesUserDataParts(segments)) return null;

@@ -14,3 +14,10 @@ export function fetchRequest(ctx: CommandContext<object>, timeoutMs: number, cac
     warn: (message) => ctx.out.warn(message),
   };
 }
+
+/** Where a fetch will read from, for the spinner and boot's progress lines. */
+export function sourceName(opts: { endpoint?: string | undefined; source: string }): string {
+  if (opts.endpoint !== undefined && opts.endpoint !== '') return opts.endpoint;
+  if (opts.source.startsWith('configdrive')) return 'the config drive';
+  return 'http://169.254.169.254 (or fe80::a9fe:a9fe)';
+}

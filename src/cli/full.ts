@@ -18,7 +18,8 @@ export async function main(argv: string[], onCommand?: (name: string) => void): 
       const mod = (await import(`./commands/${name}.js`)) as { run: CommandRun };
       status = await mod.run({ ...partial, out });
     });
-    await program.parseAsync(argv);
+    // No command at all: the help, on stdout, as `mdctl --help` prints it.
+    await program.parseAsync(argv.length > 2 ? argv : [...argv, '--help']);
   } catch (error) {
     if (error instanceof commander.CommanderError) return error.exitCode === 0 ? Exit.OK : Exit.USAGE;
     report(out, error);

@@ -1,6 +1,7 @@
 // Everything mdctl prints goes through here: data on stdout, messages on stderr, colour and spinner policy.
 import type { ChalkInstance } from 'chalk';
 import type { Ora } from 'ora';
+import { Exit } from '../core/errors.js';
 
 export interface OutputOptions {
   json?: boolean;
@@ -127,11 +128,19 @@ export class Output {
     const interactive = this.stderr.isTTY === true && (this.stderr.columns ?? 0) > 0 && this.colorAllowed;
     if (this.structured || this.quiet || !interactive || this.env.CI !== undefined) return NO_SPINNER;
     const { default: ora } = await import('ora');
-    const spinner: Ora = ora({ text, stream: this.stderr, color: 'cyan', isEnabled: true }).start();
+    // ora's default discardStdin puts the terminal in raw mode, where Ctrl-C is a byte, not a signal.
+    const spinner: Ora = ora({ text, stream: this.stderr, color: 'cyan', isEnabled: true, discardStdin: false }).start();
+    // Ctrl-C stops at once: the terminal gets its cursor back, and nothing more is done or written.
+    const interrupt = (): void => {
+      spinner.stop();
+      process.exit(Exit.INTERRUPTED);
+    };
+    process.once('SIGINT', interrupt);
+    const done = (): void => void process.removeListener('SIGINT', interrupt);
     return {
-      succeed: (t) => void spinner.succeed(t),
-      fail: (t) => void spinner.fail(t),
-      stop: () => void spinner.stop(),
+      succeed: (t) => void (done(), spinner.succeed(t)),
+      fail: (t) => void (done(), spinner.fail(t)),
+      stop: () => void (done(), spinner.stop()),
     };
   }
 }

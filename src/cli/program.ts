@@ -26,8 +26,25 @@ function checkGlobals(opts: Record<string, unknown>): void {
     const value = opts[optionKey(spec.flags)];
     if (typeof value !== 'string') continue;
     const why = spec.check(value);
-    if (why !== null) throw new MdctlError('ERR_USAGE', `${/--[a-z][a-z0-9-]*/.exec(spec.flags)?.[0] ?? spec.flags} ${quote(value)}: ${why}`);
+    if (why !== null) {
+      throw new MdctlError('ERR_USAGE', `${/--[a-z][a-z0-9-]*/.exec(spec.flags)?.[0] ?? spec.flags} ${quote(value)}: ${why}`, spec.hint === undefined ? {} : { hint: spec.hint });
+    }
   }
+  if (opts.json === true && opts.yaml === true) throw new MdctlError('ERR_USAGE', '--json and --yaml: give one of them, not both');
+}
+
+/** `mdctl help [COMMAND]`: the program's or the command's help on stdout (exit 0); an unknown command is a usage error. */
+function addHelpCommand(program: Command): void {
+  program.helpCommand(false);
+  program
+    .command('help [command]')
+    .description('display help for command')
+    .action((name: string | undefined) => {
+      if (name === undefined) program.help();
+      const command = program.commands.find((candidate) => candidate.name() === name);
+      if (command === undefined) throw new MdctlError('ERR_USAGE', `help: unknown command ${quote(name)}`, { hint: 'see mdctl --help for the commands' });
+      command.help();
+    });
 }
 
 export function buildProgram(commander: Commander, onRun: (name: string, ctx: Omit<CommandContext, 'out'>) => Promise<void>): Command {
@@ -54,5 +71,6 @@ export function buildProgram(commander: Commander, onRun: (name: string, ctx: Om
       await onRun(spec.name, { args, opts, env: process.env });
     });
   }
+  addHelpCommand(program);
   return program;
 }

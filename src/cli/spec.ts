@@ -1,4 +1,5 @@
 // The command-line contract in one table: commander, --help, completion and the man page test read it.
+import { ENDPOINT_HINT, endpointProblem } from '../core/endpoint.js';
 import { BOOT_TIMEOUT_SECONDS, DEFAULT_CACHE_DIR, DEFAULT_CONFIG, DEFAULT_STATE_DIR, FETCH_TIMEOUT_SECONDS, timeoutProblem, timeoutSeconds } from '../core/defaults.js';
 
 
@@ -17,6 +18,8 @@ export interface OptionSpec {
   suggestions?: string[];
   /** Checks the value before any command runs: why it is refused, or null. */
   check?: (value: string) => string | null;
+  /** What to give instead, printed after a refusal by check. */
+  hint?: string;
 }
 
 /** The key an option's value has in the parsed options, as commander names it: "--cache-dir" -> "cacheDir", "--no-color" -> "color". */
@@ -27,6 +30,11 @@ export function optionKey(flags: string): string {
 
 function checkTimeout(value: string): string | null {
   return timeoutProblem(timeoutSeconds(value));
+}
+
+/** An --endpoint every command accepts: what the fetch would accept (empty is the same as none). */
+function checkEndpoint(value: string): string | null {
+  return value === '' ? null : endpointProblem(value);
 }
 
 function checkSource(value: string): string | null {
@@ -42,7 +50,7 @@ export interface CommandSpec {
 }
 
 export const GLOBAL_OPTIONS: OptionSpec[] = [
-  { flags: '--endpoint <url>', description: 'metadata service base URL; skips route discovery', env: 'MDCTL_ENDPOINT' },
+  { flags: '--endpoint <url>', description: 'metadata service base URL; skips route discovery', env: 'MDCTL_ENDPOINT', check: checkEndpoint, hint: ENDPOINT_HINT },
   { flags: '--source <source>', description: 'where metadata comes from: auto, openstack, ec2, configdrive[:DIR]', defaultValue: 'auto', suggestions: ['auto', 'openstack', 'ec2', 'configdrive'], check: checkSource },
   { flags: '--cache-dir <dir>', description: 'directory of the instance cache', env: 'MDCTL_CACHE_DIR', defaultValue: DEFAULT_CACHE_DIR },
   { flags: '--state-dir <dir>', description: 'directory of per-instance state', env: 'MDCTL_STATE_DIR', defaultValue: DEFAULT_STATE_DIR },

@@ -93,6 +93,26 @@ export function parseConfig(value: unknown, path: string): MdctlConfig {
   return config;
 }
 
+/** A config file that cannot be read, and what to do about it. */
+function unreadable(path: string, code: string | undefined, cause: unknown): MdctlError {
+  if (code === 'ENOENT') {
+    return new MdctlError('ERR_CONFIG', `config ${quote(path)}: no such file`, {
+      cause,
+      hint: `--config and MDCTL_CONFIG must name a file that exists; without them mdctl reads ${DEFAULT_CONFIG} if there is one`,
+    });
+  }
+  const hint = code === 'EACCES' ? 'run as root, or name a file you can read with --config' : undefined;
+  return new MdctlError('ERR_CONFIG', `config ${quote(path)}: cannot read: ${code ?? 'error'}`, { cause, ...(hint === undefined ? {} : { hint }) });
+}
+
+/** js-yaml's reason and position, without the file name it repeats. */
+function yamlProblem(error: unknown): string {
+  const { reason, mark } = error as { reason?: unknown; mark?: { line?: unknown; column?: unknown } };
+  if (typeof reason !== 'string') return quote((error as Error).message.split('\n')[0] ?? 'invalid YAML', 160);
+  const at = typeof mark?.line === 'number' && typeof mark.column === 'number' ? ` at line ${mark.line + 1}, column ${mark.column + 1}` : '';
+  return `${quote(reason, 160).slice(1, -1)}${at}`;
+}
+
 /**
  * Reads the config file. A missing file is fine when it is the default path (no config); a
  * missing file named on purpose, bad YAML, unknown keys and wrong types are ERR_CONFIG (exit 2).
@@ -104,15 +124,15 @@ export async function loadConfig(path: string, required = path !== DEFAULT_CONFI
   } catch (error) {
     if (!(error instanceof InputFileError)) throw error;
     if (error.errno === 'ENOENT' && !required) return { path: null, appliers: [] };
-    throw new MdctlError('ERR_CONFIG', `config ${quote(path)}: cannot read: ${error.errno ?? error.reason}`, { cause: error });
+    if (error.errno === undefined) throw new MdctlError('ERR_CONFIG', `config ${quote(path)}: ${error.reason}`, { cause: error });
+    throw unreadable(path, error.errno, error);
   }
   const { load, CORE_SCHEMA } = await import('js-yaml');
   let value: unknown;
   try {
     value = load(text, { schema: CORE_SCHEMA, filename: path });
   } catch (error) {
-    const why = (error as Error).message.split('\n')[0] ?? 'invalid YAML';
-    throw new MdctlError('ERR_CONFIG', `config ${quote(path)}: not valid YAML: ${quote(why, 160)}`, { cause: error });
+    throw new MdctlError('ERR_CONFIG', `config ${quote(path)}: not valid YAML: ${yamlProblem(error)}`, { cause: error, hint: 'the file is a YAML mapping, e.g. "user: alice"; see CONFIGURATION in man mdctl' });
   }
   if (expandsBeyond(value, expansionLimit(text.length))) throw new MdctlError('ERR_CONFIG', `config ${quote(path)}: its aliases expand to far more than the file holds`);
   return parseConfig(value, path);

@@ -8,6 +8,8 @@ export const Exit = {
   PARTIAL: 3,
   UNREACHABLE: 4,
   REJECTED: 5,
+  /** Ctrl-C (SIGINT) while mdctl worked, as a shell reports a command the signal ended. */
+  INTERRUPTED: 130,
 } as const;
 export type ExitStatus = (typeof Exit)[keyof typeof Exit];
 

@@ -47,6 +47,34 @@ export function indexHop(got: Fetched): { hop: Hop; version: string | null } {
   }
 }
 
+/** The EC2 tree's listing, asked for when /openstack is 404: fetch reads that tree then, so the index hop passes when it answers. */
+export const EC2_LISTING_PATH = '/latest/meta-data/';
+export const EC2_INSTANCE_ID_PATH = '/latest/meta-data/instance-id';
+
+/** /openstack was 404: the EC2 tree answering makes a service `fetch` reads (the index hop passes); both 404 is no metadata service. */
+export function ec2IndexHop(ec2: Fetched): Hop {
+  if (!ec2.ok) return failed('index', ec2.error);
+  if (ec2.response.status === 200) return pass('index', `GET ${INDEX_PATH} answered 404; the EC2 tree answers (GET ${EC2_LISTING_PATH} 200): mdctl reads that`);
+  return fail(
+    'index',
+    'rejected',
+    `GET ${INDEX_PATH} answered 404 and GET ${EC2_LISTING_PATH} ${ec2.response.status}: no metadata service answers at this base URL, or nova does not know an instance at this address (the request did not come through the Neutron proxy of this network)`,
+  );
+}
+
+/** The EC2 tree names the instance. */
+export function ec2FilesHop(got: Fetched): { hop: Hop; instanceId: string | null } {
+  try {
+    if (!got.ok) throw got.error;
+    judge(got.response, EC2_INSTANCE_ID_PATH, false);
+    const id = got.response.body.toString('utf8').trim();
+    if (id === '') return { hop: fail('files', 'rejected', `GET ${EC2_INSTANCE_ID_PATH}: empty: not instance metadata`), instanceId: null };
+    return { hop: pass('files', `EC2 tree; instance-id ${quote(id)}`), instanceId: id };
+  } catch (error) {
+    return { hop: failed('files', error), instanceId: null };
+  }
+}
+
 /** The version's listing names meta_data.json, and meta_data.json parses with a uuid. */
 export function filesHop(listing: Fetched, meta: Fetched | null, version: string): { hop: Hop; instanceId: string | null } {
   const root = `${INDEX_PATH}/${version}`;

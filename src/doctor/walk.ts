@@ -1,11 +1,13 @@
 // `mdctl doctor`'s walk: route, IPv6 candidates, TCP, GET /, the index, the files; stops at the first hop that fails, then the local hops.
 import type { CacheRead } from '../cache/cache.js';
+import { loadConfig, type MdctlConfig } from '../config/config.js';
 import { Deadline } from '../core/deadline.js';
 import { candidates, parseBase } from '../net/endpoints.js';
 import type { RouteReport } from '../net/route.js';
 import type { ClientOptions, MetadataClient } from '../net/types.js';
 import { INDEX_PATH } from '../sources/openstack.js';
-import { filesHop, httpHop, indexHop, type Fetched } from './http-hops.js';
+import { EC2_INSTANCE_ID_PATH, EC2_LISTING_PATH, ec2FilesHop, ec2IndexHop, filesHop, httpHop, indexHop, type Fetched } from './http-hops.js';
+import { configHop } from './config-hop.js';
 import { cacheHop, proxyHop } from './local-hops.js';
 import { ipv6Hop, routeHop } from './route-hops.js';
 import { connectAll, tcpHop, type Connector } from './tcp.js';
@@ -19,6 +21,8 @@ export interface DoctorRequest {
   /** --endpoint: the route hops are skipped. */
   endpoint?: string | undefined;
   cacheDir: string;
+  /** --config: read as the other commands read it; no config hop when absent. */
+  configPath?: string;
   timeoutMs: number;
   env: NodeJS.ProcessEnv;
   log: (message: string) => void;
@@ -32,6 +36,8 @@ export interface DoctorParts {
   clientFactory: () => Promise<(base: string, options: ClientOptions) => MetadataClient>;
   readCache: (dir: string) => Promise<CacheRead>;
   now: () => Date;
+  /** Reads the config file (default: the one every command uses). */
+  loadConfig?: (path: string) => Promise<MdctlConfig>;
 }
 
 async function get(client: MetadataClient, path: string): Promise<Fetched> {
@@ -45,7 +51,14 @@ async function get(client: MetadataClient, path: string): Promise<Fetched> {
 /** The HTTP hops through the base that connected; returns the instance id meta_data.json names, if it got that far. */
 async function httpHops(client: MetadataClient, add: (hop: Hop) => boolean): Promise<string | null> {
   if (!add(httpHop(await get(client, '/')))) return null;
-  const { hop, version } = indexHop(await get(client, INDEX_PATH));
+  const index = await get(client, INDEX_PATH);
+  if (index.ok && index.response.status === 404) {
+    if (!add(ec2IndexHop(await get(client, EC2_LISTING_PATH)))) return null;
+    const ec2 = ec2FilesHop(await get(client, EC2_INSTANCE_ID_PATH));
+    add(ec2.hop);
+    return ec2.instanceId;
+  }
+  const { hop, version } = indexHop(index);
   if (!add(hop) || version === null) return null;
   const root = `${INDEX_PATH}/${version}`;
   const listing = await get(client, root);
@@ -92,6 +105,7 @@ export async function walk(request: DoctorRequest, parts: DoctorParts): Promise<
   }
   const reached = new Set(hops.map((hop) => hop.id));
   for (const id of PATH_HOPS) if (!reached.has(id)) hops.push(skip(id, 'an earlier hop failed'));
+  if (request.configPath !== undefined) hops.push(await configHop(request.configPath, parts.loadConfig ?? loadConfig));
   hops.push(proxyHop(request.env));
   hops.push(cacheHop(request.cacheDir, await parts.readCache(request.cacheDir), parts.now(), instanceId));
   return hops;

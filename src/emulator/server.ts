@@ -47,6 +47,12 @@ function hostPort(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
+/** What to do about each listen error. */
+const LISTEN_HINTS: Record<string, string> = {
+  EADDRINUSE: 'another program, perhaps another mdctl serve, has the port: pick another with --port N, or --port 0 for a free one',
+  EACCES: 'ports below 1024 need root (or CAP_NET_BIND_SERVICE): run as root, or pick --port 1024 or above',
+};
+
 const LISTEN_ERRORS: Record<string, string> = {
   EADDRINUSE: 'address already in use',
   EADDRNOTAVAIL: 'address not available (is it assigned to an interface here?)',
@@ -58,7 +64,8 @@ function listen(server: Server, address: string, port: number): Promise<number> 
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
       const why = LISTEN_ERRORS[error.code ?? ''] ?? (error.code ?? error.message).toLowerCase();
-      reject(new MdctlError('ERR_IO', `serve: cannot listen on ${hostPort(address, port)}: ${why}`, { cause: error }));
+      const hint = LISTEN_HINTS[error.code ?? ''];
+      reject(new MdctlError('ERR_IO', `serve: cannot listen on ${hostPort(address, port)}: ${why}`, { cause: error, ...(hint === undefined ? {} : { hint }) }));
     };
     server.once('error', onError);
     server.listen({ host: address, port, exclusive: true }, () => {

@@ -135,6 +135,9 @@ function refusalOf(error: unknown, origin: string): Refusal | undefined {
       hint: "a CA that is not the system's can be added with NODE_EXTRA_CA_CERTS",
     };
   }
+  if (code === 'EPROTO' && /wrong version number/.test(error instanceof Error ? error.message : '')) {
+    return { code: 'ERR_REJECTED', why: `${quote(origin)} does not speak TLS: the port answers in plain HTTP (EPROTO)`, hint: 'use http:// for this endpoint' };
+  }
   if (code.startsWith('HPE_') && !TRUNCATED_CODES.has(code)) return { code: 'ERR_BAD_CONTENT', why: `the answer is not valid HTTP: ${describe(error)}` };
   return undefined;
 }

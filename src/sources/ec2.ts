@@ -76,7 +76,14 @@ export async function requestToken(client: MetadataClient, log: (message: string
   return null;
 }
 
-export async function crawlEc2(client: MetadataClient, log: (message: string) => void = () => {}): Promise<RawMetadata> {
+/** The hint when neither tree is there: the endpoint is some other web server, or a path too deep. */
+const NOT_METADATA_HINT = "--endpoint must be the metadata service's base URL: http://169.254.169.254, or nova's metadata API at http://HOST:8775 with no path";
+
+/**
+ * Crawls the tree. `openstack404` says /openstack was 404 first (auto fell back here): when the
+ * EC2 tree is missing too, the message names both, since then this is no metadata service at all.
+ */
+export async function crawlEc2(client: MetadataClient, log: (message: string) => void = () => {}, openstack404 = false): Promise<RawMetadata> {
   const token = await requestToken(client, log);
   const walk: Walk = {
     client,
@@ -87,8 +94,11 @@ export async function crawlEc2(client: MetadataClient, log: (message: string) =>
     bytes: 0,
     slots: new Slots(CONCURRENCY),
   };
-  const [metaData, userData] = await Promise.all([readDirectory(walk, 'meta-data/', 0, false), readUserData(walk)]);
-  if (metaData === null) throw new MdctlError('ERR_REJECTED', `GET ${quote(`${ROOT}/meta-data/`)}: 404 Not Found`);
+  const [metaData, userData] = await Promise.all([readDirectory(walk, 'meta-data/', 0, true), readUserData(walk)]);
+  if (metaData === null && openstack404) {
+    throw new MdctlError('ERR_REJECTED', `not a metadata service: GET "/openstack" and GET ${quote(`${ROOT}/meta-data/`)} both answered 404`, { hint: NOT_METADATA_HINT });
+  }
+  if (metaData === null) throw new MdctlError('ERR_REJECTED', `GET ${quote(`${ROOT}/meta-data/`)}: 404 Not Found`, { hint: NOT_METADATA_HINT });
   return {
     kind: 'ec2',
     endpoint: client.base,

@@ -66,7 +66,7 @@ export async function readMetadata(options: SelectOptions): Promise<RawMetadata>
   try {
     if (spec.kind === 'ec2' || (spec.kind === 'auto' && (index.status === 404 || index.status === 401))) {
       log(`GET ${INDEX_PATH} answered ${index.status}: reading the EC2 tree`);
-      return await crawlEc2(client, log);
+      return await crawlEc2(client, log, spec.kind === 'auto' && index.status === 404);
     }
     return await crawlOpenStack(client, index, log);
   } finally {

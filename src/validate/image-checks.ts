@@ -145,7 +145,9 @@ export function checkNoKeys(facts: ImageFacts): CheckResult {
   if (problems.length > 0) {
     return fail('no-keys', `keys baked into the image: ${problems.join('; ')}; every VM made from it would accept them (remove the files)`);
   }
-  return pass('no-keys', `no authorized keys in ${facts.homes.length} homes (${facts.homes.join(', ')})`);
+  const { homes } = facts;
+  if (homes.length === 0) return pass('no-keys', 'no authorized keys: the image has no home directory (no /root, /etc/skel or /home/*)');
+  return pass('no-keys', `no authorized keys in ${homes.length === 1 ? 'the one home' : `${homes.length} homes`} (${homes.join(', ')})`);
 }
 
 /** /etc/machine-id empty, absent or "uninitialized" (systemd's first-boot marker); same for D-Bus's copy. */

@@ -41,7 +41,7 @@ test('unmanaged 127.0.1.1 lines are kept; the managed line goes before the first
   const second = await run(root, 'web1.example.com');
   assert.deepEqual(
     second.changes.map((change) => change.action),
-    ['noop', 'noop', 'update'],
+    ['noop', 'noop'],
   );
 });
 

@@ -70,6 +70,7 @@ describe('mdctl doctor --endpoint', () => {
         ['http', 'pass'],
         ['index', 'pass'],
         ['files', 'pass'],
+        ['config', 'pass'],
         ['proxy-env', 'pass'],
         ['cache', 'warn'],
       ],
@@ -129,11 +130,11 @@ describe('mdctl doctor --endpoint', () => {
     failedAt(hops, 'http', /^GET \/ answered 503: the metadata service is failing/);
   });
 
-  it('no OpenStack tree (404 on /openstack): the index hop fails, exit 5', async () => {
-    const emulator = await started({ fixture: EC2_ONLY_FIXTURE });
+  it('neither tree (404 on /openstack and on /latest/meta-data/): the index hop fails, exit 5', async () => {
+    const emulator = await started({ fixture: EC2_ONLY_FIXTURE, faults: await writeFixture('- path: /latest/**\n  status: 404\n') });
     const { result, hops } = await doctor(emulator.url);
     assert.equal(result.status, 5);
-    failedAt(hops, 'index', /^GET \/openstack answered 404: nova does not know an instance at this address/);
+    failedAt(hops, 'index', /^GET \/openstack answered 404 and GET \/latest\/meta-data\/ 404: no metadata service answers at this base URL, or nova does not know an instance at this address/);
   });
 
   it('meta_data.json without a uuid, or not JSON: the files hop fails, exit 5', async () => {
@@ -174,7 +175,7 @@ describe('mdctl doctor --endpoint', () => {
     const result = await runCli(['doctor', '--endpoint', await closedPort(), '--cache-dir', join(base, 'no-cache')], { env: ENV });
     assert.equal(result.status, 4);
     const lines = result.stdout.trimEnd().split('\n');
-    assert.equal(lines.length, 8);
+    assert.equal(lines.length, 9);
     assert.match(lines[0] ?? '', /^skip {2}route {6}--endpoint given$/);
     assert.match(lines[2] ?? '', /^fail {2}tcp {8}127\.0\.0\.1:\d+ refused: /);
     assert.equal(result.stderr, 'doctor: the tcp hop fails; the hops after it were not tried\n');
@@ -183,7 +184,7 @@ describe('mdctl doctor --endpoint', () => {
   it('refuses an endpoint that is not a URL with exit 2 and one line', async () => {
     const result = await runCli(['doctor', '--endpoint', 'ftp://x'], { env: ENV });
     assert.equal(result.status, 2);
-    assert.match(result.stderr, /^mdctl: endpoint "ftp:\/\/x": unsupported scheme "ftp:" \(use http/);
+    assert.match(result.stderr, /^mdctl: --endpoint "ftp:\/\/x": unsupported scheme "ftp:" \(use http/);
     assert.equal(result.stdout, '');
   });
 });

@@ -144,7 +144,7 @@ test('with no route to the service yet, boot waits, succeeds once the route appe
   await addRoute(GUEST, '169.254.169.254/32', { via: '192.168.0.3', dev: 'eth0' });
   const result = await booting;
   assert.equal(result.status, 0, result.stderr);
-  assert.match(result.stderr, /^waiting for the metadata service \(.*\)$/m);
+  assert.match(result.stderr, /^waiting for the metadata service at http:\/\/169\.254\.169\.254 \(or fe80::a9fe:a9fe\): attempt 1, \d+ s elapsed \(.*\)$/m);
   assert.match(result.stdout, /\nrunning hostname: dvr3-demo12\n$/);
   assert.ok((await guestRoutes()).includes('default via 192.168.0.1 dev eth0'));
 });

@@ -137,10 +137,10 @@ describe('mdctl serve: refusals', () => {
       const result = await runCli(['serve', '--port', port], { timeoutMs: 10_000 });
       assert.equal(result.status, 1);
       assert.equal(result.stdout, '');
-      assert.equal(result.stderr, `mdctl: serve: cannot listen on 127.0.0.1:${port}: address already in use\n`);
+      assert.equal(result.stderr, `mdctl: serve: cannot listen on 127.0.0.1:${port}: address already in use (another program, perhaps another mdctl serve, has the port: pick another with --port N, or --port 0 for a free one)\n`);
       const second = await runCli(['serve', '--port', port, '--listen', '127.0.0.3', '--listen', '127.0.0.1'], { timeoutMs: 10_000 });
       assert.equal(second.status, 1, 'the first address was opened, the second failed: the whole start fails');
-      assert.equal(second.stderr, `mdctl: serve: cannot listen on 127.0.0.1:${port}: address already in use\n`);
+      assert.equal(second.stderr, `mdctl: serve: cannot listen on 127.0.0.1:${port}: address already in use (another program, perhaps another mdctl serve, has the port: pick another with --port N, or --port 0 for a free one)\n`);
     } finally {
       await first.stop();
     }

@@ -22,10 +22,12 @@ export interface CliOptions {
   wrap?: string[];
   /** The script node runs (default BIN). */
   entry?: string;
+  /** The node executable (default: the one running the tests). */
+  node?: string;
 }
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  const command = [...(options.wrap ?? []), process.execPath, options.entry ?? BIN, ...args];
+  const command = [...(options.wrap ?? []), options.node ?? process.execPath, options.entry ?? BIN, ...args];
   const [file, ...rest] = command as [string, ...string[]];
   return new Promise((resolve, reject) => {
     const child = spawn(file, rest, {

@@ -276,7 +276,10 @@ describe('mdctl install', () => {
     const missing = join(base, 'no-such-root');
     const result = await install('--root', missing);
     assert.equal(result.status, 2);
-    assert.equal(result.stderr, `mdctl: install: image root ${JSON.stringify(missing)}: no such directory\n`);
+    assert.equal(
+      result.stderr,
+      `mdctl: install: image root ${JSON.stringify(missing)}: no such directory (mount the image's root file system there first, e.g. with guestmount, or qemu-nbd and mount; or use --root / for this system)\n`,
+    );
     await assert.rejects(stat(missing));
   });
 

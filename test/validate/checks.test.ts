@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ApplierRun } from '../../src/appliers/runner.js';
 import { entryAt, resolveInImage } from '../../src/validate/image-fs.js';
-import { checkBootUnit, checkMachineId, checkMdctlRuns, parseExecStart, type ImageFacts } from '../../src/validate/image-checks.js';
+import { checkBootUnit, checkMachineId, checkMdctlRuns, checkNoKeys, parseExecStart, type ImageFacts } from '../../src/validate/image-checks.js';
 import { checkDryRun, checkUserData, excusedAppliers } from '../../src/validate/metadata-checks.js';
 import { exitStatus } from '../../src/validate/report.js';
 import { fail, pass, warn } from '../../src/validate/types.js';
@@ -34,6 +34,14 @@ function facts(overrides: Partial<ImageFacts> = {}): ImageFacts {
     ...overrides,
   };
 }
+
+describe('checkNoKeys', () => {
+  it('counts the homes in words that fit: none, the one, several', () => {
+    assert.equal(checkNoKeys(facts({ homes: [] })).message, 'no authorized keys: the image has no home directory (no /root, /etc/skel or /home/*)');
+    assert.equal(checkNoKeys(facts({ homes: ['/root'] })).message, 'no authorized keys in the one home (/root)');
+    assert.equal(checkNoKeys(facts({ homes: ['/root', '/etc/skel'] })).message, 'no authorized keys in 2 homes (/root, /etc/skel)');
+  });
+});
 
 describe('parseExecStart', () => {
   it('takes the last ExecStart of [Service], without prefixes, comments or other sections', () => {

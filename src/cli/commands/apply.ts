@@ -6,7 +6,7 @@ import { builtinAppliers } from '../../appliers/registry.js';
 import { applyPlanned, planAppliers, rememberedState, selectAppliers, type ApplierRun } from '../../appliers/runner.js';
 import { lockStateDir, readState, writeState } from '../../appliers/state.js';
 import type { Applier } from '../../core/applier.js';
-import { Exit, isMdctlError } from '../../core/errors.js';
+import { Exit, MdctlError, isMdctlError, quote } from '../../core/errors.js';
 import type { Instance } from '../../core/instance.js';
 import { systemdRunning, hostnameSetter } from '../../system/hostname.js';
 import { ipAddressTable } from '../../system/ipaddr.js';
@@ -53,6 +53,9 @@ async function appliersFor(ctx: CommandContext<ApplyFlags>, config: MdctlConfig,
 async function cachedDocument(ctx: CommandContext<ApplyFlags>): Promise<Instance> {
   const { readCache } = await import('../../cache/cache.js');
   const cached = await readCache(ctx.opts.cacheDir);
+  if (cached.state === 'ok' && cached.sensitive === 'denied') {
+    ctx.out.warn(`user-data and vendor data left out (${cached.sensitiveProblem ?? 'instance-sensitive.json'}): write-files and scripts plan nothing from them; run as root to plan them`);
+  }
   if (cached.state === 'ok') return cached.document;
   if (cached.state === 'invalid') ctx.out.warn(`cache ignored: ${cached.reason}; fetching again`);
   else ctx.out.info('no cached metadata; fetching');
@@ -72,7 +75,13 @@ async function report(ctx: CommandContext<ApplyFlags>, runs: ApplierRun[], failu
   }
   if (out.structured) await out.value(planJson(runs, failures));
   else if (!out.quiet) out.data(renderSummary(runs, failures, dryRun, await out.chalk()));
+  const denied = runs.flatMap((run) => run.errors).filter((error) => PERMISSION.test(error)).length;
+  if (denied > 0 && process.getuid?.() !== 0) out.error(`not root: ${denied} of the errors above are permissions only root has (${NOT_ROOT_HINT})`);
 }
+
+/** How the system layer and the tools it runs word a refusal that root would not meet. */
+const PERMISSION = /permission denied|\bEACCES\b|\bEPERM\b|must be root|operation not permitted/i;
+const NOT_ROOT_HINT = 'run as root, or try it on a copy of the files: --root DIR --no-live --state-dir DIR, and --cache-dir DIR for a cache of your own';
 
 export interface ApplyDocumentOptions {
   /** Set when the caller (boot) already holds the state dir's lock. */
@@ -95,8 +104,22 @@ export async function prepareAppliers(ctx: CommandContext<ApplyFlags>, config: M
   const root = resolve(opts.root);
   const runOptions = { root, live: opts.live ?? root === '/', dryRun: opts.dryRun === true, user: opts.user ?? config.user };
   const { appliers, failures } = await appliersFor(ctx, config, root);
-  const selected = selectAppliers(appliers, idList(opts.only) ?? config.only, idList(opts.skip) ?? config.skip);
+  const only = idList(opts.only);
+  const skip = idList(opts.skip);
+  checkConfigIds(config, appliers, { only: only === undefined ? config.only : undefined, skip: skip === undefined ? config.skip : undefined });
+  const selected = selectAppliers(appliers, only ?? config.only, skip ?? config.skip);
   return { selected, failures, runOptions };
+}
+
+/** An unknown applier id that came from the config file is refused naming the file and the key. */
+function checkConfigIds(config: MdctlConfig, appliers: readonly Applier[], lists: { only: string[] | undefined; skip: string[] | undefined }): void {
+  const known = appliers.map((applier) => applier.id);
+  for (const [key, ids] of Object.entries(lists)) {
+    const unknown = ids?.find((id) => !known.includes(id));
+    if (unknown !== undefined) {
+      throw new MdctlError('ERR_CONFIG', `config ${quote(config.path ?? '')}: ${quote(key)}: unknown applier ${quote(unknown)}`, { hint: `known: ${known.join(', ')}` });
+    }
+  }
 }
 
 /**

@@ -12,6 +12,7 @@ import { fetchRequest } from '../fetch-request.js';
 import type { StepObserver } from '../../core/timeline.js';
 import type { Stage } from '../../status/report.js';
 import { BootReportWriter } from '../../status/writer.js';
+import { WaitingReport } from '../waiting-report.js';
 import { applyDocument, prepareAppliers, type ApplyFlags } from './apply.js';
 
 const FIRST_PAUSE_MS = 500;
@@ -22,19 +23,23 @@ const ATTEMPT_MS = FETCH_TIMEOUT_SECONDS * 1000;
 /** Fetches until the service answers or the deadline passes; only "unreachable" failures (exit 4) are retried. */
 async function fetchWithinDeadline(ctx: CommandContext<ApplyFlags>, deadline: Deadline, observe: StepObserver): Promise<Instance> {
   let pause = FIRST_PAUSE_MS;
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      const timeoutMs = Math.max(1, Math.min(ATTEMPT_MS, deadline.remaining()));
-      const { instance } = await fetchInstance({ ...fetchRequest(ctx, timeoutMs, ctx.opts.dryRun === true ? 'skip' : 'write'), observe });
-      return instance;
-    } catch (error) {
-      if (exitStatusOf(error) !== Exit.UNREACHABLE || deadline.remaining() <= pause) throw error;
-      const why = isMdctlError(error) ? error.message : String(error);
-      if (attempt === 1) ctx.out.info(`waiting for the metadata service (${why})`);
-      else ctx.out.debug(`attempt ${attempt}: ${why}`);
-      await new Promise((resolve) => setTimeout(resolve, pause));
-      pause = Math.min(pause * 2, MAX_PAUSE_MS);
+  const waiting = new WaitingReport(ctx);
+  try {
+    for (; ; waiting.attempt += 1) {
+      try {
+        const timeoutMs = Math.max(1, Math.min(ATTEMPT_MS, deadline.remaining()));
+        const request = fetchRequest(ctx, timeoutMs, ctx.opts.dryRun === true ? 'skip' : 'write');
+        const { instance } = await fetchInstance({ ...request, log: (message) => waiting.log(message), observe });
+        return instance;
+      } catch (error) {
+        if (exitStatusOf(error) !== Exit.UNREACHABLE || deadline.remaining() <= pause) throw error;
+        waiting.failed(isMdctlError(error) ? error.message : String(error));
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        pause = Math.min(pause * 2, MAX_PAUSE_MS);
+      }
     }
+  } finally {
+    waiting.stop();
   }
 }
 

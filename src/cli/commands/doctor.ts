@@ -13,6 +13,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     {
       endpoint: opts.endpoint,
       cacheDir: opts.cacheDir,
+      configPath: opts.config,
       timeoutMs: parseTimeout(opts.timeout, FETCH_TIMEOUT_SECONDS),
       env: ctx.env,
       log: (message) => out.debug(message),

@@ -1,9 +1,10 @@
 // `mdctl fetch`: discover the service, crawl, normalise, write the cache; print a summary or the document.
 import { Exit, quote } from '../../core/errors.js';
+import { loadConfig } from '../../config/config.js';
 import type { CommandContext } from '../context.js';
 import { FETCH_TIMEOUT_SECONDS, parseTimeout } from '../../core/defaults.js';
 import { fetchInstance, type FetchSummary } from '../../sources/fetch.js';
-import { fetchRequest } from '../fetch-request.js';
+import { fetchRequest, sourceName } from '../fetch-request.js';
 import { escapeControls, type Output } from '../output.js';
 
 /** A long list (an EC2 tree) is cut to its first entries and a count. */
@@ -33,14 +34,10 @@ async function printSummary(out: Output, summary: FetchSummary): Promise<void> {
 
 export async function run(ctx: CommandContext): Promise<number> {
   const { opts, out } = ctx;
+  // A config named on purpose that is missing, or a bad one, is refused here as by every command that reads it.
+  await loadConfig(opts.config);
   const timeoutMs = parseTimeout(opts.timeout, FETCH_TIMEOUT_SECONDS);
-  const spinner = await out.spinner('Fetching instance metadata');
-  // Ctrl-C stops at once: put the terminal back, then die of the signal as usual.
-  const interrupt = (): void => {
-    spinner.stop();
-    process.kill(process.pid, 'SIGINT');
-  };
-  process.once('SIGINT', interrupt);
+  const spinner = await out.spinner(`Fetching instance metadata from ${sourceName(opts)}`);
   try {
     const { instance, summary } = await fetchInstance(fetchRequest(ctx, timeoutMs));
     spinner.stop();
@@ -50,7 +47,5 @@ export async function run(ctx: CommandContext): Promise<number> {
   } catch (error) {
     spinner.fail();
     throw error;
-  } finally {
-    process.removeListener('SIGINT', interrupt);
   }
 }

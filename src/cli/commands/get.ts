@@ -3,6 +3,7 @@ import { FETCH_TIMEOUT_SECONDS, parseTimeout } from '../../core/defaults.js';
 import { readCache } from '../../cache/cache.js';
 import { Exit, MdctlError, quote } from '../../core/errors.js';
 import { answerFromCache, type Answer } from '../cached-answer.js';
+import { loadConfig } from '../../config/config.js';
 import type { CommandContext } from '../context.js';
 import { lookup, parseKey } from '../keypath.js';
 import { lookupUserDataView } from '../userdata-view.js';
@@ -10,10 +11,10 @@ import { lookupUserDataView } from '../userdata-view.js';
 /** Fetches and caches the document; the fetch code (got, ora, sources) loads only here. */
 async function fetchDocument(ctx: CommandContext): Promise<Answer> {
   const { fetchInstance } = await import('../../sources/fetch.js');
-  const { fetchRequest } = await import('../fetch-request.js');
+  const { fetchRequest, sourceName } = await import('../fetch-request.js');
   const { opts, out } = ctx;
   const timeoutMs = parseTimeout(opts.timeout, FETCH_TIMEOUT_SECONDS);
-  const spinner = await out.spinner('Fetching instance metadata');
+  const spinner = await out.spinner(`Fetching instance metadata from ${sourceName(opts)}`);
   try {
     const { instance } = await fetchInstance(fetchRequest(ctx, timeoutMs, 'best-effort'));
     spinner.stop();
@@ -26,6 +27,8 @@ async function fetchDocument(ctx: CommandContext): Promise<Answer> {
 
 export async function run(ctx: CommandContext): Promise<number> {
   const { opts, out } = ctx;
+  // A config named on purpose that is missing, or a bad one, is refused here as by every command that reads it.
+  await loadConfig(opts.config);
   const key = ctx.args[0] ?? '';
   const segments = parseKey(key);
   const cached = opts.refresh === true ? null : answerFromCache(await readCache(opts.cacheDir), key, segments);

@@ -17,7 +17,11 @@ async function imageRoot(dir: string | undefined): Promise<string> {
   }
   const root = resolve(dir);
   const stats = await stat(root).catch(() => null);
-  if (stats === null || !stats.isDirectory()) throw new MdctlError('ERR_USAGE', `install: image root ${quote(dir)}: no such directory`);
+  if (stats === null || !stats.isDirectory()) {
+    throw new MdctlError('ERR_USAGE', `install: image root ${quote(dir)}: ${stats === null ? 'no such directory' : 'not a directory'}`, {
+      hint: "mount the image's root file system there first, e.g. with guestmount, or qemu-nbd and mount; or use --root / for this system",
+    });
+  }
   return root;
 }
 

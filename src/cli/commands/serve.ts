@@ -59,7 +59,9 @@ export async function run(ctx: CommandContext): Promise<number> {
   try {
     const server = await startServer({ service, faults: new Faults(rules), addresses, port, ...(log === undefined ? {} : { log }) });
     const stopped = waitForSignal();
-    if (ctx.out.structured) await ctx.out.value({ listening: server.urls });
+    // The ready line is one line in every format: a script waits for it.
+    if (ctx.out.json) ctx.out.data(JSON.stringify({ listening: server.urls }));
+    else if (ctx.out.structured) await ctx.out.value({ listening: server.urls });
     else ctx.out.data(`mdctl serve: listening on ${server.urls.join(' ')}`);
     const signal = await stopped;
     ctx.out.debug(`serve: ${signal}: stopping`);
