@@ -7,7 +7,7 @@ import type { UserData } from '../model/userdata/types.js';
 import { MdctlError } from '../core/errors.js';
 import type { Applier, ApplyContext, Change } from './types.js';
 
-export interface UserDataView {
+interface UserDataView {
   userData: UserData;
   /** Every cloud-config part merged; null when there is none or the user-data has errors (then nothing of it is used). */
   config: CloudConfig | null;
@@ -38,13 +38,13 @@ export function usableUserData(doc: Instance): UserDataView {
 }
 
 /** The hostname settings of cloud-config (none when there is no usable cloud-config). */
-export function hostnameSettings(doc: Instance): HostnameSettings {
+function hostnameSettings(doc: Instance): HostnameSettings {
   const { config } = userDataOf(doc);
   return config === null ? { hostname: null, preserve: false, problems: [], notes: [] } : readHostname(config);
 }
 
 /** cloud-config's ssh_authorized_keys as key entries "cloud-config:N"; items that are not strings come back in `problems`. */
-export function cloudConfigKeys(doc: Instance): { keys: PublicKey[]; problems: string[] } {
+function cloudConfigKeys(doc: Instance): { keys: PublicKey[]; problems: string[] } {
   const { config } = userDataOf(doc);
   if (config === null) return { keys: [], problems: [] };
   const { keys, problems } = readAuthorizedKeys(config);

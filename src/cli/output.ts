@@ -2,7 +2,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Ora } from 'ora';
 
-export interface OutputOptions {
+interface OutputOptions {
   json?: boolean;
   yaml?: boolean;
   quiet?: boolean;
@@ -10,15 +10,10 @@ export interface OutputOptions {
   debug?: boolean;
 }
 
-export interface Spinner {
+interface Spinner {
   succeed(text?: string): void;
   fail(text?: string): void;
   stop(): void;
-}
-
-/** A message folded onto one line, without commander's "error: " prefix. */
-export function oneLine(text: string): string {
-  return text.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim();
 }
 
 /** Values larger than this (as compact JSON) print compact, not indented. */

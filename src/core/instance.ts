@@ -42,7 +42,7 @@ export interface Route {
   network_id: string | null;
 }
 
-export interface OpenStackRaw {
+interface OpenStackRaw {
   meta_data: Record<string, unknown>;
   network_data: Record<string, unknown> | null;
   vendor_data: unknown;

@@ -1,7 +1,7 @@
 // Typed reads of untrusted parsed metadata: each wrong type is an error naming the file and field.
 import { MdctlError, quote } from '../core/errors.js';
 
-export type Json = Record<string, unknown>;
+type Json = Record<string, unknown>;
 
 export function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -40,7 +40,7 @@ export interface FetchSummary {
   elapsed_ms: number;
 }
 
-export interface FetchResult {
+interface FetchResult {
   instance: Instance;
   summary: FetchSummary;
 }

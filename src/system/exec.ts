@@ -2,12 +2,12 @@
 import { execFile } from 'node:child_process';
 import { MdctlError, quote } from '../core/errors.js';
 
-export interface ExecResult {
+interface ExecResult {
   stdout: string;
   stderr: string;
 }
 
-export interface ExecOptions {
+interface ExecOptions {
   /** Kill the program after this many milliseconds (default 10 s). */
   timeoutMs?: number;
 }

@@ -9,7 +9,7 @@ import { crawlTarget, type MetadataTarget } from './metadata.js';
 import { analyseMetadata, checkCrawl, checkDryRun, excusedAppliers, unreachable } from './metadata-checks.js';
 import { METADATA_CHECK_IDS, skip, type CheckId, type CheckResult } from './types.js';
 
-export interface ValidateRequest {
+interface ValidateRequest {
   /** The image root, absolute. */
   root: string;
   /** The config file's path inside the image. */

@@ -16,7 +16,7 @@ import type { CommandContext } from '../context.js';
 import { planJson, renderPlan, renderSummary } from '../plan-view.js';
 
 /** How long `apply` waits for another mdctl holding the state dir's lock. */
-export const LOCK_WAIT_MS = 30_000;
+const LOCK_WAIT_MS = 30_000;
 
 export interface ApplyFlags {
   only?: string;
@@ -71,14 +71,14 @@ async function report(ctx: CommandContext<ApplyFlags>, runs: ApplierRun[], failu
   else if (!out.quiet) out.data(renderSummary(runs, failures, dryRun, await out.chalk()));
 }
 
-export interface ApplyDocumentOptions {
+interface ApplyDocumentOptions {
   /** Set when the caller (boot) already holds the state dir's lock. */
   locked?: boolean;
   lockWaitMs?: number;
 }
 
 /** The appliers a run will use, chosen before any metadata is read so a bad --only fails at once. */
-export interface PreparedAppliers {
+interface PreparedAppliers {
   selected: Applier[];
   failures: PluginFailure[];
   runOptions: { root: string; live: boolean; dryRun: boolean; user: string | undefined };

@@ -9,7 +9,7 @@ const { merge, binary } = (yaml as unknown as { types: Record<'merge' | 'binary'
 const SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [merge], explicit: [binary] });
 
 /** Values a document may hold once aliases are expanded: "billion laughs" is refused, not walked. */
-export const MAX_VALUES = 100_000;
+const MAX_VALUES = 100_000;
 
 function countValues(value: unknown, budget: { left: number }): void {
   budget.left -= 1;
