@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { PASSWD, makeRoot, removeRoots, snapshot } from '../appliers/root.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, stderrLine } from '../helpers/cli.js';
 import { SEED_STATIC_FIXTURE, startEmulator } from '../helpers/emulator.js';
 
 after(removeRoots);
@@ -44,8 +44,10 @@ test('boot keeps trying until the service answers', async () => {
   const port = (probe.address() as { port: number }).port;
   await new Promise((resolve) => probe.close(resolve));
   const d = dirs();
-  const booting = runCli(['boot', '--endpoint', `http://127.0.0.1:${port}`, '--timeout', '30', '--only', 'hostname', ...d.args], { env: ENV, timeoutMs: 40_000 });
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  // The service starts once boot has found it down and says it is waiting.
+  const waiting = stderrLine(/^waiting for the metadata service /m);
+  const booting = runCli(['boot', '--endpoint', `http://127.0.0.1:${port}`, '--timeout', '30', '--only', 'hostname', ...d.args], { env: ENV, timeoutMs: 40_000, onStderr: waiting.onStderr });
+  await Promise.race([waiting.seen, booting]);
   const emulator = await startEmulator({ fixture: SEED_STATIC_FIXTURE, port });
   try {
     const result = await booting;
