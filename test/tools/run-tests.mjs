@@ -53,7 +53,8 @@ if (!Number.isInteger(concurrency) || concurrency < 1) {
   process.exit(2);
 }
 // --test-concurrency came with Node 20.10; before it, files run one at a time.
-const parallel = process.allowedNodeEnvironmentFlags.has('--test-concurrency') ? [`--test-concurrency=${concurrency}`] : [];
+const [major, minor] = process.versions.node.split('.').map(Number);
+const parallel = major > 20 || (major === 20 && minor >= 10) ? [`--test-concurrency=${concurrency}`] : [];
 console.log(`run-tests: ${files.length} test files, ${parallel.length === 0 ? 1 : concurrency} at a time`);
 const reporter = ['--test-reporter', './test/tools/reporter.mjs', '--test-reporter-destination', 'stdout'];
 const result = spawnSync(process.execPath, ['--test', ...parallel, ...reporter, ...files], { stdio: 'inherit' });
