@@ -65,7 +65,7 @@ async function likeClean(box: Box, result: { status: number | null; stderr: stri
 test('connection refused: exit 4, "connection refused", nothing touched', async () => {
   const { server, url } = await listen(createServer());
   await new Promise((resolve) => server.close(resolve));
-  await refused(await makeBox(), url, 2, 4, /connection refused/);
+  await refused(await makeBox(), url, 5, 4, /connection refused/);
 });
 
 test('no route (an empty network namespace, no --endpoint): exit 4 naming both route files, nothing touched', async () => {
@@ -113,7 +113,7 @@ test('a slow drip (1 byte/s) of meta_data.json: exit 4 at the deadline naming th
 test('a reset in the middle of the body, every time: exit 4 naming the file, nothing touched', async () => {
   const emulator = await emulatorWith([{ path: META, reset: 'middle' }]);
   try {
-    await refused(await makeBox(), emulator.url, 2, 4, /meta_data\.json: connection (reset|closed)/);
+    await refused(await makeBox(), emulator.url, 5, 4, /meta_data\.json: connection (reset|closed)/);
   } finally {
     await emulator.stop();
   }
@@ -155,7 +155,7 @@ test('429 with a Retry-After past the deadline: exit 4 naming Retry-After, nothi
     res.writeHead(429, { 'retry-after': '3600', 'content-type': 'text/plain' }).end('come back in an hour\n');
     return true;
   });
-  await refused(await makeBox(), url, 2, 4, /GET \/openstack: HTTP 429 \(Retry-After "3600" ends past the deadline\)/);
+  await refused(await makeBox(), url, 10, 4, /GET \/openstack: HTTP 429 \(Retry-After "3600" ends past the deadline\)/);
 });
 
 test('403 on /openstack (wrong proxy secret): exit 5 at once, one request, nothing touched', async () => {
