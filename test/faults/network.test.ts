@@ -104,7 +104,7 @@ test('an answer that is not HTTP at all: exit 5 at once, one connection, naming 
 test('a slow drip (1 byte/s) of meta_data.json: exit 4 at the deadline naming the file, nothing touched', async () => {
   const emulator = await emulatorWith([{ path: META, drip: 1 }]);
   try {
-    await refused(await makeBox(), emulator.url, 3, 4, /meta_data\.json: timed out/);
+    await refused(await makeBox(), emulator.url, 6, 4, /meta_data\.json: timed out/);
   } finally {
     await emulator.stop();
   }
