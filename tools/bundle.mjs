@@ -6,6 +6,7 @@
 // parses the full program for a `get` the cache answers, and other runs skip compiling what an
 // earlier run compiled.
 import { build } from 'esbuild';
+import { trimDependencies } from './trims.mjs';
 import { createHash } from 'node:crypto';
 import { isBuiltin } from 'node:module';
 import { readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -28,60 +29,9 @@ const lazyBuiltins = {
   },
 };
 
-/** Rewrites `pattern` in a dependency's file; the build fails when the file no longer has exactly `count` of it. */
-function patchFile(path, pattern, count, replace) {
-  const text = readFileSync(path, 'utf8');
-  if ((text.match(pattern) ?? []).length !== count) throw new Error(`bundle: ${path} changed; update the trim-dependencies plugin`);
-  return { contents: text.replace(pattern, replace), loader: 'js' };
-}
-
-// What the dependencies run at import and mdctl never uses, left out or deferred:
-// - got's optional parts, each reached only through an option mdctl never sets (src/net/http.ts):
-//   http2-wrapper (`http2: true`; it loads node:http2), cacheable-request (`cache`; it loads
-//   node:crypto, ~5 ms), decompress-response (`decompress`, always false: it loads node:zlib),
-//   cacheable-lookup (`dnsCache`); each is a stub that throws if it is ever reached;
-// - the random UUID got gives each request for its diagnostics_channel messages (mdctl subscribes
-//   to none; node:crypto costs ~5 ms): a per-process counter instead;
-// - the two Intl.ListFormat objects @sindresorhus/is (got's) makes up front for its assertion
-//   messages: creating the first one loads ICU data (~20 ms); made when a message needs them;
-// - node:child_process, which commander loads up front (~8 ms) for executable subcommands, which
-//   mdctl does not have: loaded if commander ever spawns one;
-// - node:https and node:tls (~5 ms), which got loads up front: loaded by the first https request
-//   (the metadata service is plain http).
-const unreached = (what) => `(() => { throw new Error(${JSON.stringify(`mdctl does not use ${what}`)}); })`;
-const STUBS = {
-  'http2-wrapper': `export default { get auto() { return ${unreached('HTTP/2')}(); }, get globalAgent() { return ${unreached('HTTP/2')}(); } };`,
-  'cacheable-request': `export default class CacheableRequest { constructor() { ${unreached("got's cache")}(); } }\nexport class CacheError extends Error {}`,
-  'decompress-response': `export default ${unreached("got's decompression")};`,
-  'cacheable-lookup': `export default class CacheableLookup { constructor() { ${unreached("got's DNS cache")}(); } }`,
-};
-const trimDependencies = {
-  name: 'trim-dependencies',
-  setup(b) {
-    b.onResolve({ filter: new RegExp(`^(${Object.keys(STUBS).join('|')})$`) }, (args) => ({ path: args.path, namespace: 'stub' }));
-    b.onLoad({ filter: /.*/, namespace: 'stub' }, (args) => ({ contents: STUBS[args.path], loader: 'js' }));
-    b.onLoad({ filter: /[\\/]got[\\/]dist[\\/]source[\\/]core[\\/]diagnostics-channel\.js$/ }, (args) =>
-      patchFile(args.path, /^import \{ randomUUID \} from 'node:crypto';$|^ {4}return randomUUID\(\);$/gm, 2, (line) =>
-        line.startsWith('import') ? 'let lastRequestId = 0;' : '    return `mdctl-${++lastRequestId}`;',
-      ),
-    );
-    b.onLoad({ filter: /[\\/]@sindresorhus[\\/]is[\\/]distribution[\\/]index\.js$/ }, (args) =>
-      patchFile(args.path, /const (andFormatter|orFormatter) = new Intl\.ListFormat\(([^()]*)\);/g, 2, (_, name, options) => `const ${name} = { format: (list) => new Intl.ListFormat(${options}).format(list) };`),
-    );
-    b.onLoad({ filter: /[\\/]got[\\/]dist[\\/]source[\\/]core[\\/]options\.js$/ }, (args) =>
-      patchFile(args.path, /^import \{ checkServerIdentity \} from 'node:tls';\n|^import https from 'node:https';$|checkServerIdentity: https\.checkServerIdentity \?\? checkServerIdentity,/gm, 3, (line) =>
-        line.startsWith('import https')
-          ? "const https = { get request() { return require('node:https').request; } };"
-          : line.startsWith('import')
-            ? ''
-            : "checkServerIdentity: https.checkServerIdentity ?? ((...args) => require('node:tls').checkServerIdentity(...args)),",
-      ),
-    );
-    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) =>
-      patchFile(args.path, /^const childProcess = require\('node:child_process'\);$/m, 1, "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };"),
-    );
-  },
-};
+// The dependencies' trims (tools/trims.mjs) each fail the build if they did not apply.
+const trims = trimDependencies(root);
+let outerImport = false;
 
 // The build knows it is the single file, and carries the man page so `install` needs nothing else.
 const full = await build({
@@ -95,13 +45,16 @@ const full = await build({
   metafile: true,
   plugins: [
     lazyBuiltins,
-    trimDependencies,
+    trims.plugin,
     {
       // import() inside the script would fail once it runs from the code cache (Node 20): the
       // file's own import() comes in as __importModule instead (see embedded.js).
       name: 'outer-import',
       setup(b) {
-        b.onLoad({ filter: /[\\/]dist[\\/]system[\\/]import-module\.js$/ }, () => ({ contents: 'export const importModule = (specifier) => __importModule(specifier);', loader: 'js' }));
+        b.onLoad({ filter: /[\\/]dist[\\/]system[\\/]import-module\.js$/ }, () => {
+          outerImport = true;
+          return { contents: 'export const importModule = (specifier) => __importModule(specifier);', loader: 'js' };
+        });
       },
     },
   ],
@@ -111,6 +64,8 @@ const full = await build({
     MDCTL_MAN_PAGE: JSON.stringify(readFileSync(`${root}man/mdctl.1`, 'utf8')),
   },
 });
+trims.check();
+if (!outerImport) throw new Error('bundle: dist/system/import-module.js is not in the full program; update the outer-import plugin');
 const fullSource = full.outputFiles[0].text;
 if (fullSource.includes('import(')) throw new Error('bundle: the full program calls import(); see the outer-import plugin');
 // Printable ASCII and line breaks only: exact in latin1, and no \x01 to confuse with the escape below.

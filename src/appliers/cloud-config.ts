@@ -7,7 +7,7 @@ import type { UserData } from '../model/userdata/types.js';
 import { MdctlError } from '../core/errors.js';
 import type { Applier, ApplyContext, Change } from './types.js';
 
-export interface UserDataView {
+interface UserDataView {
   userData: UserData;
   /** Every cloud-config part merged; null when there is none or the user-data has errors (then nothing of it is used). */
   config: CloudConfig | null;
@@ -49,7 +49,7 @@ export function hostnameSettings(doc: Instance): HostnameSettings {
 }
 
 /** cloud-config's ssh_authorized_keys as key entries "cloud-config:N"; items that are not strings come back in `problems`. */
-export function cloudConfigKeys(doc: Instance): { keys: PublicKey[]; problems: string[] } {
+function cloudConfigKeys(doc: Instance): { keys: PublicKey[]; problems: string[] } {
   const { config } = userDataOf(doc);
   if (config === null) return { keys: [], problems: [] };
   const { keys, problems } = readAuthorizedKeys(config);

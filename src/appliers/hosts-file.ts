@@ -1,6 +1,6 @@
 // /etc/hosts editing: one managed "127.0.1.1 <fqdn> <short>" line, every other line kept byte for byte.
 
-export const HOSTS_MARKER = '# managed by mdctl';
+const HOSTS_MARKER = '# managed by mdctl';
 
 const MANAGED = /#\s*managed by mdctl\s*$/;
 

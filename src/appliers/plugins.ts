@@ -1,7 +1,7 @@
 // Plugin appliers: ES modules (a path or a package name) whose default export is an Applier.
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { MdctlError, quote } from '../core/errors.js';
+import { MdctlError, oneLine, quote } from '../core/errors.js';
 import { importModule } from '../system/import-module.js';
 import type { Applier } from './types.js';
 
@@ -29,7 +29,7 @@ export function moduleSpecifier(name: string, baseDir: string): string {
 }
 
 /** How long importing one plugin may take (a top-level await that never settles must not hang the boot). */
-export const PLUGIN_LOAD_TIMEOUT_MS = 30_000;
+const PLUGIN_LOAD_TIMEOUT_MS = 30_000;
 
 function importWithin(specifier: string, ms: number): Promise<{ default?: unknown }> {
   let timer: NodeJS.Timeout | undefined;
@@ -39,28 +39,20 @@ function importWithin(specifier: string, ms: number): Promise<{ default?: unknow
   return Promise.race([importModule(specifier) as Promise<{ default?: unknown }>, timeout]).finally(() => clearTimeout(timer));
 }
 
-function describeThrown(error: unknown): string {
-  try {
-    return error instanceof Error ? String(error.message).split('\n')[0] ?? '' : String(error);
-  } catch {
-    return `a ${typeof error} that cannot be shown`;
-  }
-}
-
 /** Loads one plugin; throws ERR_PLUGIN naming the module when it cannot be used. */
 export async function loadPlugin(name: string, baseDir: string, timeoutMs = PLUGIN_LOAD_TIMEOUT_MS): Promise<Applier> {
   let module: { default?: unknown };
   try {
     module = await importWithin(moduleSpecifier(name, baseDir), timeoutMs);
   } catch (error) {
-    const why = describeThrown(error);
+    const why = oneLine(error);
     throw new MdctlError('ERR_PLUGIN', `plugin ${quote(name)} failed to load: ${quote(why, 160)}`, { cause: error });
   }
   let problem: string | null;
   try {
     problem = applierShapeProblem(module.default);
   } catch (error) {
-    problem = `reading its default export threw ${quote(describeThrown(error), 160)}`;
+    problem = `reading its default export threw ${quote(oneLine(error), 160)}`;
   }
   if (problem !== null) throw new MdctlError('ERR_PLUGIN', `plugin ${quote(name)} is not an applier: ${problem}`);
   return module.default as Applier;
@@ -85,7 +77,7 @@ export async function loadPlugins(
       taken.add(applier.id);
       appliers.push(applier);
     } catch (error) {
-      failures.push({ module: name, message: describeThrown(error) });
+      failures.push({ module: name, message: oneLine(error) });
     }
   }
   return { appliers, failures };

@@ -10,7 +10,7 @@ import { sshKeysApplier } from './ssh-keys.js';
 import type { Applier } from './types.js';
 import { writeFilesApplier } from './write-files.js';
 
-export interface SystemParts {
+interface SystemParts {
   hostname: HostnameSetter;
   routes: RouteTable;
   /** The state dir, where the scripts applier records and logs its runs; without it scripts are never run. */

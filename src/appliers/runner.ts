@@ -1,10 +1,10 @@
 // Runs appliers: plan every selected one, then apply each change that is neither a noop nor skipped; failures stay local.
-import { MdctlError, quote } from '../core/errors.js';
+import { MdctlError, oneLine, quote } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
 import { SCRIPT_TIMEOUT_MS } from './scripts.js';
 import type { Applier, ApplyContext, Change, ChangeResult, ProgressResult } from './types.js';
 
-export interface RunOptions {
+interface RunOptions {
   root: string;
   live: boolean;
   dryRun: boolean;
@@ -13,7 +13,7 @@ export interface RunOptions {
   timeouts?: StepTimeouts;
 }
 
-export interface StepTimeouts {
+interface StepTimeouts {
   planMs: number;
   applyMs: number;
 }
@@ -23,7 +23,7 @@ export interface StepTimeouts {
  * on it: that applier fails (exit 3), the others go on. apply() allows for a script's own
  * timeout. A step given up on is not cancelled; it is no longer waited for.
  */
-export const STEP_TIMEOUTS: StepTimeouts = { planMs: 60_000, applyMs: SCRIPT_TIMEOUT_MS + 60_000 };
+const STEP_TIMEOUTS: StepTimeouts = { planMs: 60_000, applyMs: SCRIPT_TIMEOUT_MS + 60_000 };
 
 export interface ApplierRun {
   applier: Applier;
@@ -67,19 +67,6 @@ function isChange(value: unknown): value is Change {
     (change.before === undefined || typeof change.before === 'string') &&
     (change.after === undefined || typeof change.after === 'string')
   );
-}
-
-/** Any thrown value as one printable line: a plugin may throw a string, undefined, or an object with no string form. */
-function oneLine(error: unknown): string {
-  let text: string;
-  try {
-    text = error instanceof Error ? String(error.message) : String(error);
-  } catch {
-    text = `a ${typeof error} that cannot be shown`;
-  }
-  const printable = Array.from(text, (char) => (/\p{Cc}/u.test(char) ? ' ' : char)).join('');
-  const line = printable.replace(/\s+/g, ' ').trim();
-  return line === '' ? 'failed without a message' : line;
 }
 
 /** The step's promise, or a rejection once `ms` pass; a synchronous throw becomes a rejection. */
@@ -264,8 +251,4 @@ export function rememberedState(runs: readonly ApplierRun[], previous: Record<st
     }
   }
   return next;
-}
-
-export function failed(run: ApplierRun): boolean {
-  return run.errors.length > 0;
 }

@@ -17,7 +17,7 @@ const ID = 'scripts';
 /** How long one script or runcmd entry may run before it is killed (with its process group). */
 export const SCRIPT_TIMEOUT_MS = 300_000;
 
-export interface ScriptsOptions {
+interface ScriptsOptions {
   /** The state dir (--state-dir); without one, scripts are planned and never run. */
   stateDir: string | undefined;
   timeoutMs?: number;

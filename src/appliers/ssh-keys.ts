@@ -12,7 +12,7 @@ import type { Applier, ApplyContext, Change, ChangeResult } from './types.js';
 const ID = 'ssh-keys';
 
 /** The largest authorized_keys mdctl edits (sshd reads it line by line; a user could make it huge to exhaust memory at boot). */
-export const MAX_AUTHORIZED_KEYS_BYTES = 16 * 1024 * 1024;
+const MAX_AUTHORIZED_KEYS_BYTES = 16 * 1024 * 1024;
 
 /** The key user: the named one, else the first login user (uid >= 1000), else root. */
 export async function resolveKeyUser(root: string, name: string | undefined): Promise<PasswdEntry> {

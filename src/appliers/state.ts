@@ -6,9 +6,9 @@ import { MdctlError, quote } from '../core/errors.js';
 import { writeFileAtomic } from '../system/files.js';
 import { acquireLock, type Release } from '../system/lock.js';
 
-export const STATE_SCHEMA = 1;
+const STATE_SCHEMA = 1;
 
-export interface InstanceState {
+interface InstanceState {
   schema: typeof STATE_SCHEMA;
   instance_id: string;
   updated_at: string;
@@ -26,7 +26,7 @@ export function statePath(stateDir: string, instanceId: string): string {
   return join(stateDir, 'instances', stateFileName(instanceId));
 }
 
-export interface LoadedState {
+interface LoadedState {
   appliers: Record<string, unknown>;
   /** Set when a state file exists but cannot be used; the run then starts from nothing. */
   warning?: string;

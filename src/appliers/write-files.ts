@@ -12,7 +12,7 @@ import type { Applier, ApplyContext, Change, ProgressResult } from './types.js';
 const ID = 'write-files';
 
 /** What the state keeps of each file written (or found already written) for this instance. */
-export interface WrittenFile {
+interface WrittenFile {
   path: string;
   sha256: string;
   append: boolean;

@@ -21,7 +21,7 @@ export const MAX_CACHE_BYTES = 32 * 1024 * 1024;
  * Why the sensitive keys are not in a document read from the cache: `denied` (this user cannot
  * read instance-sensitive.json), `missing`, or `invalid` (corrupt, a symlink, another fetch's).
  */
-export type SensitiveState = 'ok' | 'denied' | 'missing' | 'invalid';
+type SensitiveState = 'ok' | 'denied' | 'missing' | 'invalid';
 
 export type CacheRead =
   /** `document` lacks the sensitive keys unless `sensitive` is "ok"; `sensitiveProblem` says why. */

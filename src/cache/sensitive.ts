@@ -19,7 +19,7 @@ function parentOf(root: Tree, path: string): [Tree, string] | null {
   return isTree(node) ? [node, last] : null;
 }
 
-export interface Split {
+interface Split {
   /** A deep copy of the document without any sensitive key. */
   public: Tree;
   /** The sensitive values by dotted path ("user_data", "openstack.vendor_data"). */

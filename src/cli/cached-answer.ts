@@ -11,7 +11,7 @@ export interface Answer {
   withoutSensitive: string | null;
 }
 
-export type CachedAnswer =
+type CachedAnswer =
   | { answer: Answer }
   /** Fetch; `warning` says why a cache that was there is not used. */
   | { answer: null; warning: string | null };

@@ -17,7 +17,7 @@ function paint(c: ChalkInstance, status: CheckStatus, text: string): string {
 }
 
 /** "pass  boot-unit     /etc/systemd/system/mdctl.service runs ..." */
-export function formatChecks(checks: readonly Check[], c: ChalkInstance): string {
+function formatChecks(checks: readonly Check[], c: ChalkInstance): string {
   const width = Math.max(...checks.map((check) => check.id.length));
   return checks.map((check) => `${paint(c, check.status, check.status.padEnd(4))}  ${check.id.padEnd(width)}  ${escapeControls(check.message)}`).join('\n');
 }

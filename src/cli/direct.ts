@@ -11,7 +11,7 @@ import { COMMANDS, GLOBAL_OPTIONS, optionKey, type CommandSpec, type OptionSpec 
 /** Commands whose plain invocations skip commander: `get` runs in scripts, many times. */
 const DIRECT = new Set(['get']);
 
-export interface DirectRun {
+interface DirectRun {
   name: string;
   args: string[];
   opts: GlobalOptions & Record<string, unknown>;

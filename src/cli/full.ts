@@ -1,7 +1,7 @@
 // The full program: commander over the option table, each command loaded when it runs, and every failure turned into one line and an exit status.
-import { Exit, MdctlError, exitStatusOf, isMdctlError } from '../core/errors.js';
+import { Exit, MdctlError, exitStatusOf, isMdctlError, oneLine } from '../core/errors.js';
 import type { CommandRun } from './context.js';
-import { Output, oneLine } from './output.js';
+import { Output } from './output.js';
 import { buildProgram } from './program.js';
 
 /** Runs the command line; `onCommand` hears which command runs (the single-file build keeps its code cache by it). */
@@ -47,7 +47,7 @@ function report(out: Output, error: unknown): void {
     const hint = error.hint === undefined ? '' : ` (${error.hint})`;
     out.error(`${oneLine(error.message)}${hint}`);
   } else {
-    out.error(`internal error: ${oneLine(error instanceof Error ? error.message : String(error))}`);
+    out.error(`internal error: ${oneLine(error)}`);
   }
   if (out.debugging && error instanceof Error && error.stack !== undefined) {
     process.stderr.write(`${error.stack}\n`);

@@ -3,7 +3,7 @@ import type { ChalkInstance } from 'chalk';
 import type { Ora } from 'ora';
 import { Exit } from '../core/errors.js';
 
-export interface OutputOptions {
+interface OutputOptions {
   json?: boolean;
   yaml?: boolean;
   quiet?: boolean;
@@ -11,15 +11,10 @@ export interface OutputOptions {
   debug?: boolean;
 }
 
-export interface Spinner {
+interface Spinner {
   succeed(text?: string): void;
   fail(text?: string): void;
   stop(): void;
-}
-
-/** A message folded onto one line, without commander's "error: " prefix. */
-export function oneLine(text: string): string {
-  return text.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim();
 }
 
 /** Characters a terminal acts on instead of showing: C0 and C1 controls, DEL, line and paragraph separators, bidirectional overrides. */

@@ -1,12 +1,11 @@
 // Builds the commander program from the option table; full.ts loads it, off the direct path.
 import type { Command, Option } from 'commander';
-import { MdctlError, quote } from '../core/errors.js';
+import { MdctlError, oneLine, quote } from '../core/errors.js';
 import type { CommandContext, GlobalOptions } from './context.js';
-import { oneLine } from './output.js';
 import { COMMANDS, GLOBAL_OPTIONS, optionKey, type OptionSpec } from './spec.js';
 import { VERSION } from './version.js';
 
-export type Commander = typeof import('commander');
+type Commander = typeof import('commander');
 
 function toOption(commander: Commander, spec: OptionSpec): Option {
   const option = new commander.Option(spec.flags, spec.description);
@@ -47,13 +46,18 @@ function addHelpCommand(program: Command): void {
     });
 }
 
+/** commander's message without its "error: " prefix: mdctl says "mdctl: " instead. */
+function withoutPrefix(text: string): string {
+  return text.replace(/^error: /, '');
+}
+
 export function buildProgram(commander: Commander, onRun: (name: string, ctx: Omit<CommandContext, 'out'>) => Promise<void>): Command {
   const program = new commander.Command('mdctl')
     .description('Guest-side OpenStack metadata client')
     .version(VERSION, '-V, --version')
     .exitOverride()
     .configureHelp({ showGlobalOptions: true })
-    .configureOutput({ outputError: (text, write) => write(`mdctl: ${oneLine(text)} (see mdctl --help)\n`) });
+    .configureOutput({ outputError: (text, write) => write(`mdctl: ${oneLine(withoutPrefix(text))} (see mdctl --help)\n`) });
   for (const spec of GLOBAL_OPTIONS) program.addOption(toOption(commander, spec));
 
   for (const spec of COMMANDS) {
@@ -61,7 +65,7 @@ export function buildProgram(commander: Commander, onRun: (name: string, ctx: Om
       .command(spec.args === undefined ? spec.name : `${spec.name} ${spec.args}`)
       .description(spec.summary)
       .exitOverride()
-      .configureOutput({ outputError: (text, write) => write(`mdctl: ${oneLine(text)} (see mdctl ${spec.name} --help)\n`) });
+      .configureOutput({ outputError: (text, write) => write(`mdctl: ${oneLine(withoutPrefix(text))} (see mdctl ${spec.name} --help)\n`) });
     for (const option of spec.options) command.addOption(toOption(commander, option));
     command.action(async (...params: unknown[]) => {
       const self = params[params.length - 1] as Command;

@@ -1,6 +1,6 @@
 // An overall deadline shared by every request of one run, with an injectable clock.
 
-export type Clock = () => number;
+type Clock = () => number;
 
 export class Deadline {
   readonly expiresAt: number;

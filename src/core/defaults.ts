@@ -15,7 +15,7 @@ export const FETCH_TIMEOUT_SECONDS = 10;
 /** boot's overall deadline: it waits for a service that comes up late. */
 export const BOOT_TIMEOUT_SECONDS = 120;
 /** A day: a longer deadline is a typo. */
-export const MAX_TIMEOUT_SECONDS = 86_400;
+const MAX_TIMEOUT_SECONDS = 86_400;
 
 /** Why a number of seconds is refused as a deadline, or null when it is one. */
 export function timeoutProblem(seconds: number): string | null {

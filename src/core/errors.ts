@@ -47,7 +47,7 @@ const EXIT_BY_CODE = {
 
 export type ErrorCode = keyof typeof EXIT_BY_CODE;
 
-export interface MdctlErrorOptions {
+interface MdctlErrorOptions {
   /** What the user can do about it; printed after the message. */
   hint?: string;
   cause?: unknown;
@@ -90,4 +90,19 @@ export function quote(value: unknown, max = 80): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
   const cut = text.length > max ? `${text.slice(0, max)}…` : text;
   return JSON.stringify(cut);
+}
+
+/**
+ * Anything thrown (or a message) as one printable line: a line break or control character, with
+ * the blanks around it, becomes one space. Never empty, and never throws, whatever a plugin threw.
+ */
+export function oneLine(value: unknown): string {
+  let text: string;
+  try {
+    text = value instanceof Error ? String(value.message) : String(value);
+  } catch {
+    text = `a ${typeof value} that cannot be shown`;
+  }
+  const line = text.replace(/\s*[\p{Cc}\u2028\u2029][\s\p{Cc}]*/gu, ' ').trim();
+  return line === '' ? 'failed without a message' : line;
 }

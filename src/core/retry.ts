@@ -7,7 +7,7 @@ export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 /** Whether to try again; `afterMs` is a delay the other side asked for (Retry-After), never undercut by the backoff. */
 export type Verdict = { retry: false } | { retry: true; afterMs?: number };
 
-export interface BackoffOptions {
+interface BackoffOptions {
   /** First delay in milliseconds (default 100). */
   initialMs?: number;
   /**
@@ -19,16 +19,16 @@ export interface BackoffOptions {
   random?: () => number;
 }
 
-export interface RetryOptions<T> extends BackoffOptions {
+interface RetryOptions<T> extends BackoffOptions {
   deadline: Deadline;
   /** Decide after each attempt whether another one is worth it. */
   classify: (outcome: Outcome<T>) => Verdict;
   sleep: (ms: number) => Promise<void>;
 }
 
-export type StopReason = 'done' | 'deadline' | 'retry-after';
+type StopReason = 'done' | 'deadline' | 'retry-after';
 
-export interface RetryResult<T> {
+interface RetryResult<T> {
   /** The last attempt's outcome. */
   outcome: Outcome<T>;
   tries: number;

@@ -1,5 +1,5 @@
 // The HTTP hops of `mdctl doctor` (GET /, the /openstack index, the chosen version's files), judged from the answers: pure.
-import { Exit, exitStatusOf, isMdctlError, quote } from '../core/errors.js';
+import { Exit, exitStatusOf, isMdctlError, oneLine, quote } from '../core/errors.js';
 import type { HttpResponse } from '../net/types.js';
 import { INDEX_PATH } from '../sources/openstack.js';
 import { judge, listingBody, parseJsonBody } from '../sources/status.js';
@@ -9,15 +9,15 @@ import { fail, pass, type Hop, type HopId } from './types.js';
 /** What one GET gave: a response of any status, or the error the client threw. */
 export type Fetched = { ok: true; response: HttpResponse } | { ok: false; error: unknown };
 
-function oneLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  const hint = isMdctlError(error) && error.hint !== undefined ? ` (${error.hint})` : '';
-  return `${text}${hint}`.replace(/\s*\n\s*/g, ' ');
+/** The error's line, with its hint when it has one. */
+function withHint(error: unknown): string {
+  const hint = isMdctlError(error) && error.hint !== undefined ? ` (${oneLine(error.hint)})` : '';
+  return `${oneLine(error)}${hint}`;
 }
 
 /** A thrown error as a failed hop: exit 4 errors are the network's, the rest the service's. */
 function failed(id: HopId, error: unknown): Hop {
-  return fail(id, exitStatusOf(error) === Exit.UNREACHABLE ? 'unreachable' : 'rejected', oneLine(error));
+  return fail(id, exitStatusOf(error) === Exit.UNREACHABLE ? 'unreachable' : 'rejected', withHint(error));
 }
 
 /** GET / answered: any HTTP status below 500 shows HTTP works; 5xx is a service that is down. */

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { parseBase } from '../net/endpoints.js';
 import { fail, pass, type Hop } from './types.js';
 
-export interface ConnectAttempt {
+interface ConnectAttempt {
   base: string;
   /** host:port as connected to, e.g. "169.254.169.254:80" or "[fe80::a9fe:a9fe%eth0]:80". */
   address: string;
@@ -14,7 +14,7 @@ export interface ConnectAttempt {
 export type Connector = (host: string, port: number, timeoutMs: number) => Promise<string | null>;
 
 /** Connects and closes at once; resolves to null or the error code. */
-export const tcpConnect: Connector = (host, port, timeoutMs) =>
+const tcpConnect: Connector = (host, port, timeoutMs) =>
   new Promise((resolve) => {
     const socket = connect({ host, port });
     const done = (result: string | null): void => {

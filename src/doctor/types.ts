@@ -4,9 +4,9 @@ import type { Check } from '../core/check.js';
 /** The path to the service, in order; the walk stops at the first that fails. */
 export const PATH_HOPS = ['route', 'ipv6', 'tcp', 'http', 'index', 'files'] as const;
 /** Facts of this machine, reported whatever the path does. */
-export const LOCAL_HOPS = ['config', 'proxy-env', 'cache'] as const;
+type LocalHop = 'config' | 'proxy-env' | 'cache';
 
-export type HopId = (typeof PATH_HOPS)[number] | (typeof LOCAL_HOPS)[number];
+export type HopId = (typeof PATH_HOPS)[number] | LocalHop;
 
 /** A failed hop: the network is at fault (exit 4), the service answered and refused or served bad metadata (exit 5), or mdctl's config file is bad (exit 2). */
 export type Failure = 'unreachable' | 'rejected' | 'config';

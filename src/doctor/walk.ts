@@ -14,10 +14,10 @@ import { connectAll, tcpHop, type Connector } from './tcp.js';
 import { PATH_HOPS, skip, type Hop } from './types.js';
 
 /** A TCP connect gets this long at most: a healthy service answers within milliseconds. */
-export const CONNECT_TIMEOUT_MS = 2000;
+const CONNECT_TIMEOUT_MS = 2000;
 const ATTEMPT_TIMEOUT_MS = 5000;
 
-export interface DoctorRequest {
+interface DoctorRequest {
   /** --endpoint: the route hops are skipped. */
   endpoint?: string | undefined;
   cacheDir: string;
@@ -29,7 +29,7 @@ export interface DoctorRequest {
 }
 
 /** The I/O the walk does, injectable. */
-export interface DoctorParts {
+interface DoctorParts {
   readRoutes: () => Promise<RouteReport>;
   connect?: Connector;
   /** Loaded only once a TCP connect succeeded. */

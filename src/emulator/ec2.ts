@@ -4,9 +4,9 @@ import { EC2_ADDS, EC2_VERSIONS, ec2Since, isEc2Version, type Ec2Version } from 
 import { TEXT_PLAIN, type Answer } from './webob.js';
 
 /** A node of the tree: a value, a list (printed one per line) or a directory. */
-export type Ec2Node = string | Buffer | string[] | Ec2Dir;
+type Ec2Node = string | Buffer | string[] | Ec2Dir;
 /** A directory; `_name` replaces "<key>/" in its parent's listing (how Nova prints public keys). */
-export interface Ec2Dir {
+interface Ec2Dir {
   [key: string]: Ec2Node;
 }
 
@@ -24,7 +24,7 @@ function localIpv4(instance: Instance, address: string): string {
 }
 
 /** The tree for one version: {"meta-data": {...}, "user-data": bytes when set}. */
-export function ec2Tree(instance: Instance, version: Ec2Version, address: string): Ec2Dir {
+function ec2Tree(instance: Instance, version: Ec2Version, address: string): Ec2Dir {
   const hostname = fqdn(instance);
   const at = (key: keyof typeof EC2_ADDS): boolean => ec2Since(EC2_ADDS[key], version);
   const meta: Ec2Dir = {

@@ -82,7 +82,7 @@ function rule(value: unknown, field: string, index: number): FaultRule {
   return out;
 }
 
-export function buildFaults(value: unknown): FaultRule[] {
+function buildFaults(value: unknown): FaultRule[] {
   if (value === null || value === undefined) return [];
   if (!Array.isArray(value)) throw new FieldError('(top level)', 'must be a list of rules');
   return value.map((item, i) => rule(item, `[${i}]`, i));

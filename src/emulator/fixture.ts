@@ -5,7 +5,7 @@ import type { JsonValue } from './pyjson.js';
 import { EPOXY, isOpenStackVersion, type OpenStackVersion } from './versions.js';
 import { FieldError, Fields, checked, parseYaml, readYamlFile } from './yamlcheck.js';
 
-export interface KeyPair {
+interface KeyPair {
   name: string;
   type: string;
   data: string;
@@ -176,7 +176,7 @@ function instance(value: unknown, field: string, index: number): Instance {
 }
 
 /** Check parsed YAML and build the Fixture; throws FieldError naming the first bad field. */
-export function buildFixture(value: unknown, source: string): Fixture {
+function buildFixture(value: unknown, source: string): Fixture {
   const f = Fields.of(value, '', SERVICE_KEYS);
   const maxVersion = f.string('max_version', EPOXY);
   if (!isOpenStackVersion(maxVersion)) throw new FieldError('max_version', `${quote(maxVersion)} is not an OpenStack metadata version`);

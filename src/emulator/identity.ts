@@ -6,7 +6,7 @@ import { errorPage, type Answer } from './webob.js';
 /** Request headers by lower-case name; a header sent several times has several values. */
 export type Headers = Record<string, string[] | undefined>;
 
-export type Identity = { instance: Instance; address: string } | { answer: Answer };
+type Identity = { instance: Instance; address: string } | { answer: Answer };
 
 /** One header as a WSGI server hands it to Nova: repeated headers joined with ",". */
 function header(headers: Headers, name: string): string | undefined {

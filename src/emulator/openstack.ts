@@ -8,7 +8,7 @@ import {
 } from './versions.js';
 import { APPLICATION_JSON, TEXT_PLAIN, type Answer } from './webob.js';
 
-export interface OpenStackContext {
+interface OpenStackContext {
   /** Random bytes for random_seed (injected so tests can pin them). */
   randomBytes(size: number): Buffer;
 }
@@ -30,7 +30,7 @@ export function openstackVersions(fixture: Fixture, today: string): Answer {
 }
 
 /** The version a request names: latest is the fixture's max; unknown or newer than the max is undefined. */
-export function resolveVersion(fixture: Fixture, requested: string): OpenStackVersion | undefined {
+function resolveVersion(fixture: Fixture, requested: string): OpenStackVersion | undefined {
   if (requested === 'latest') return fixture.maxVersion;
   return isOpenStackVersion(requested) && requested <= fixture.maxVersion ? requested : undefined;
 }

@@ -9,7 +9,7 @@ import { plainAddress } from './identity.js';
 import type { MetadataService, ServiceAnswer } from './service.js';
 import { TEXT_PLAIN } from './webob.js';
 
-export interface ServerOptions {
+interface ServerOptions {
   service: MetadataService;
   faults: Faults;
   log?: AccessLog;

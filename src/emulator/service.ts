@@ -22,7 +22,7 @@ export interface ServiceAnswer extends Answer {
   instance: string | null;
 }
 
-export interface ServiceOptions {
+interface ServiceOptions {
   /** Proxy mode: identify by Neutron's signed headers with this shared secret. */
   proxySecret?: string;
   /** The clock deciding which versions are in the future. */
@@ -44,7 +44,7 @@ export function normpath(path: string): string {
 }
 
 /** Percent-decode the path as the WSGI server does; malformed escapes stay as they are. */
-export function decodePath(raw: string): string {
+function decodePath(raw: string): string {
   const withoutOrigin = raw.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
   try {
     return decodeURIComponent(withoutOrigin);

@@ -15,15 +15,15 @@ export const EC2_VERSIONS = [
 export type Ec2Version = (typeof EC2_VERSIONS)[number];
 
 /** OpenStack versions, oldest first, named as in Nova after the release that added them. */
-export const FOLSOM = '2012-08-10';
+const FOLSOM = '2012-08-10';
 export const GRIZZLY = '2013-04-04';
 export const HAVANA = '2013-10-17';
-export const LIBERTY = '2015-10-15';
-export const NEWTON_ONE = '2016-06-30';
+const LIBERTY = '2015-10-15';
+const NEWTON_ONE = '2016-06-30';
 export const NEWTON_TWO = '2016-10-06';
-export const OCATA = '2017-02-22';
-export const ROCKY = '2018-08-27';
-export const VICTORIA = '2020-10-14';
+const OCATA = '2017-02-22';
+const ROCKY = '2018-08-27';
+const VICTORIA = '2020-10-14';
 export const EPOXY = '2025-04-04';
 
 export const OPENSTACK_VERSIONS = [

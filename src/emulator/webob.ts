@@ -19,7 +19,7 @@ const ERRORS = {
   404: { title: 'Not Found', explanation: 'The resource could not be found.' },
   409: { title: 'Conflict', explanation: 'There was a conflict when trying to complete your request.' },
 } as const;
-export type ErrorStatus = keyof typeof ERRORS;
+type ErrorStatus = keyof typeof ERRORS;
 
 type Offer = 'text/html' | 'application/json';
 const OFFERS: Offer[] = ['text/html', 'application/json'];

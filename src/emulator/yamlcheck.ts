@@ -19,14 +19,14 @@ export class FieldError extends Error {
   }
 }
 
-export type Mapping = Record<string, unknown>;
+type Mapping = Record<string, unknown>;
 
-export function isMapping(value: unknown): value is Mapping {
+function isMapping(value: unknown): value is Mapping {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** One path segment as it reads in a message: plain names bare, anything else quoted. */
-export function fieldName(parent: string, key: string): string {
+function fieldName(parent: string, key: string): string {
   const name = /^[A-Za-z0-9_.-]+$/.test(key) ? key : quote(key, 40);
   return parent === '' ? name : `${parent}.${name}`;
 }

@@ -7,7 +7,7 @@ import { MdctlError, quote } from '../core/errors.js';
 import { inspectUnder, makeDirectoriesUnder, readFileUnder, resolveUnder } from '../system/files.js';
 
 /** What is at an image path right now. */
-export type Existing =
+type Existing =
   | { type: 'absent' }
   | { type: 'file'; content: Buffer; mode: number }
   | { type: 'link'; target: string }

@@ -8,16 +8,16 @@ import { inspectImagePath, symlinkUnder } from './fs.js';
 import { PATHS, WANTS_TARGET, launcherText, unitText } from './unit.js';
 
 /** create/update: will be written; unchanged: already right; kept: exists and is never touched (config). */
-export type InstallAction = 'create' | 'update' | 'unchanged' | 'kept';
+type InstallAction = 'create' | 'update' | 'unchanged' | 'kept';
 
-export type Wanted =
+type Wanted =
   | { kind: 'file'; path: string; content: Buffer; mode: number; keepExisting?: boolean }
   | { kind: 'link'; path: string; target: string };
 
 export type InstallStep = Wanted & { action: InstallAction };
 
 /** Everything an image needs, as image paths (pure). */
-export function wantedFiles(artifacts: Artifacts): Wanted[] {
+function wantedFiles(artifacts: Artifacts): Wanted[] {
   return [
     { kind: 'file', path: PATHS.bundle, content: artifacts.bundle, mode: 0o644 },
     { kind: 'file', path: PATHS.launcher, content: Buffer.from(launcherText()), mode: 0o755 },

@@ -1,7 +1,7 @@
 // Hostname policy (DESIGN.md section 5): RFC 1123 labels, lower-cased, "_" -> "-", short name cut to 63; cloud-init's choice of short name and FQDN.
 import { MdctlError, quote } from '../core/errors.js';
 
-export interface HostnamePair {
+interface HostnamePair {
   /** The first label. */
   short: string;
   /** The whole name, e.g. "dvr3-demo12.novalocal" (equal to short when there is no domain). */

@@ -4,7 +4,7 @@ import { Fields, invalid, isObject } from './fields.js';
 
 const FILE = 'meta-data';
 
-export interface Ec2Part {
+interface Ec2Part {
   instance_id: string;
   hostname: string | null;
   availability_zone: string | null;

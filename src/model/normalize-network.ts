@@ -8,7 +8,7 @@ const FILE = 'network_data.json';
 /** Network types whose addresses and routes come from DHCP, not from the metadata. */
 const DHCP_TYPES = new Set(['ipv4_dhcp', 'ipv6_dhcp']);
 
-export interface NetworkPart {
+interface NetworkPart {
   networks: Network[];
   routes: Route[];
   dns_nameservers: string[];

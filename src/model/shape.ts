@@ -1,5 +1,4 @@
 // Checks that a value read back (e.g. from the cache) has the exact types of the instance document.
-import type { Instance } from '../core/instance.js';
 import { isObject } from './fields.js';
 
 /** A check returns the problem with the value at path `where`, or null when it fits. */
@@ -104,8 +103,4 @@ const COMPLETE = document(true);
  */
 export function instanceProblem(value: unknown, complete = true): string | null {
   return (complete ? COMPLETE : PUBLIC)(value, '');
-}
-
-export function isInstance(value: unknown): value is Instance {
-  return instanceProblem(value) === null;
 }

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { MdctlError, quote } from '../core/errors.js';
 import type { PublicKey } from '../core/instance.js';
 
-export interface SshKey {
+interface SshKey {
   type: string;
   /** The base64 blob as served. */
   blob: string;
@@ -14,7 +14,7 @@ export interface SshKey {
   fingerprint: string;
 }
 
-export interface RefusedKey {
+interface RefusedKey {
   /** The key entry's name in the metadata. */
   name: string;
   line: string;

@@ -4,9 +4,9 @@ import { MdctlError } from '../core/errors.js';
 import { METADATA_IPV4, METADATA_IPV6 } from '../core/ip.js';
 import type { RouteReport } from './route.js';
 
-export type CandidateKind = 'endpoint' | 'ipv4' | 'ipv6';
+type CandidateKind = 'endpoint' | 'ipv4' | 'ipv6';
 
-export interface Candidate {
+interface Candidate {
   kind: CandidateKind;
   /** The base URL to hand to createClient(); IPv6 zones are written `%25zone` (RFC 6874). */
   base: string;
@@ -21,7 +21,7 @@ export function ipv6Base(zone: string): string {
   return `http://[${METADATA_IPV6}%25${encodeURIComponent(zone)}]`;
 }
 
-export const IPV4_BASE = `http://${METADATA_IPV4}`;
+const IPV4_BASE = `http://${METADATA_IPV4}`;
 
 /** The error when neither an IPv4 route nor an IPv6 candidate exists. */
 export function noRouteError(): MdctlError {

@@ -19,8 +19,8 @@ function loadGot(): Promise<Got> {
   return gotModule;
 }
 
-export const DEFAULT_MAX_BYTES = 1024 * 1024;
-export const DEFAULT_ATTEMPT_TIMEOUT_MS = 5000;
+const DEFAULT_MAX_BYTES = 1024 * 1024;
+const DEFAULT_ATTEMPT_TIMEOUT_MS = 5000;
 const MAX_REDIRECTS = 5;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 

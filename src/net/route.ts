@@ -17,7 +17,7 @@ const SCOPE_LINK = 0x20;
 const IFA_F_DADFAILED = 0x08;
 
 /** One line of /proc/net/route, decoded. */
-export interface KernelRoute {
+interface KernelRoute {
   interface: string;
   destination: string;
   gateway: string | null;
@@ -41,7 +41,7 @@ export interface Ipv4Route {
   optionRoute121: boolean;
 }
 
-export interface Ipv6Candidate {
+interface Ipv6Candidate {
   address: typeof METADATA_IPV6;
   /** The zone (scope id) to reach the address with: the interface name. */
   zone: string;
@@ -54,7 +54,7 @@ export interface RouteReport {
 }
 
 /** One link-local address line of /proc/net/if_inet6. */
-export interface Inet6Address {
+interface Inet6Address {
   address: string;
   ifindex: number;
   prefix: number;
@@ -210,7 +210,7 @@ export function ipv6Candidates(addresses: Inet6Address[], links: ReadonlyMap<str
 }
 
 /** Everything the reader found, before selection: for tests and `mdctl doctor`. */
-export interface RouteInputs {
+interface RouteInputs {
   routes: KernelRoute[];
   inet6: Inet6Address[];
   links: Map<string, LinkState>;
@@ -243,7 +243,7 @@ async function readLink(root: string, name: string): Promise<LinkState | null> {
 }
 
 /** Read /proc/net/route, /proc/net/if_inet6 and the named interfaces' /sys/class/net state under `root`. */
-export async function readRouteInputs(root = '/'): Promise<RouteInputs> {
+async function readRouteInputs(root = '/'): Promise<RouteInputs> {
   const [routeText, inet6Text] = await Promise.all([
     readOptional(join(root, 'proc/net/route')),
     readOptional(join(root, 'proc/net/if_inet6')),

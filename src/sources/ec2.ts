@@ -5,7 +5,7 @@ import type { HttpResponse, MetadataClient } from '../net/types.js';
 import { judge, listingBody } from './status.js';
 import { parseListing } from './versions.js';
 
-export const EC2_VERSION = 'latest';
+const EC2_VERSION = 'latest';
 const ROOT = `/${EC2_VERSION}`;
 const TOKEN_PATH = `${ROOT}/api/token`;
 const TOKEN_TTL_HEADER = 'X-aws-ec2-metadata-token-ttl-seconds';
@@ -27,7 +27,7 @@ const ENTRY = /^[A-Za-z0-9][A-Za-z0-9._:-]*\/?$/;
 /** The public-keys listing names key N as "N=<name>": read from N/, kept under the listed name. */
 const INDEXED_KEY = /^(\d+)=(.*)$/s;
 
-export type Ec2Tree = { [name: string]: string | Ec2Tree };
+type Ec2Tree = { [name: string]: string | Ec2Tree };
 
 interface Walk {
   client: MetadataClient;
@@ -65,7 +65,7 @@ class Slots {
  * Ask for an IMDSv2 session token. 403/404/405/501 (and any other refusal) mean the service
  * does not offer one (Nova answers 404 or 405, other services 501): carry on without.
  */
-export async function requestToken(client: MetadataClient, log: (message: string) => void): Promise<string | null> {
+async function requestToken(client: MetadataClient, log: (message: string) => void): Promise<string | null> {
   const response = await client.request(TOKEN_PATH, { method: 'PUT', headers: { [TOKEN_TTL_HEADER]: TOKEN_TTL_SECONDS } });
   const token = response.body.toString('utf8').trim();
   if (response.status === 200 && /^[\x21-\x7e]{1,1024}$/.test(token)) {

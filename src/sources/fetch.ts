@@ -43,7 +43,7 @@ export interface FetchSummary {
   elapsed_ms: number;
 }
 
-export interface FetchResult {
+interface FetchResult {
   instance: Instance;
   summary: FetchSummary;
 }

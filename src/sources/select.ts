@@ -25,7 +25,7 @@ export function parseSourceSpec(text: string): SourceSpec {
 
 export type ClientFactory = (base: string, options: ClientOptions) => MetadataClient;
 
-export interface SelectOptions {
+interface SelectOptions {
   spec: SourceSpec;
   /** Base URLs to race (the IPv4 route, each IPv6 zone, or --endpoint); computed only when needed. */
   candidates: () => Promise<string[]>;
@@ -41,7 +41,7 @@ export interface SelectOptions {
   observe?: StepObserver;
 }
 
-export interface Winner {
+interface Winner {
   client: MetadataClient;
   index: HttpResponse;
 }
@@ -78,7 +78,7 @@ export async function readMetadata(options: SelectOptions): Promise<RawMetadata>
  * One client per candidate, each GETs /openstack (retrying inside the deadline); the first
  * to answer with a final HTTP status wins, the others are closed.
  */
-export async function race(
+async function race(
   candidates: readonly string[],
   options: Pick<SelectOptions, 'deadline' | 'log' | 'observe'> & { createClient: ClientFactory },
 ): Promise<Winner> {

@@ -4,7 +4,7 @@ import type { Problem } from '../core/instance.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../model/depth.js';
 import type { HttpResponse } from '../net/types.js';
 
-export type Outcome = 'ok' | 'absent';
+type Outcome = 'ok' | 'absent';
 
 const FORBIDDEN_HINT =
   "the Neutron metadata agent's metadata_proxy_shared_secret does not match nova's; fix the cloud's configuration";
@@ -34,13 +34,13 @@ export function judge(response: HttpResponse, path: string, optional: boolean): 
   throw new MdctlError('ERR_REJECTED', `${what}: the service answered ${status}`);
 }
 
-export function header(response: HttpResponse, name: string): string | undefined {
+function header(response: HttpResponse, name: string): string | undefined {
   const value = response.headers[name.toLowerCase()];
   return Array.isArray(value) ? value[0] : value;
 }
 
 /** A body that looks like an HTML page (Nova's error pages, a captive portal). */
-export function looksLikeHtml(response: HttpResponse): boolean {
+function looksLikeHtml(response: HttpResponse): boolean {
   const type = header(response, 'content-type') ?? '';
   if (/\btext\/html\b/i.test(type)) return true;
   const start = response.body.subarray(0, 64).toString('utf8').trimStart().toLowerCase();

@@ -9,7 +9,7 @@ export type OpenStackFile =
   | 'network_data.json'
   | 'vendor_data2.json';
 
-export interface VersionInfo {
+interface VersionInfo {
   version: string;
   /** Files this version adds to the version directory. */
   files: readonly OpenStackFile[];
@@ -51,10 +51,6 @@ export const WANTED_FILES: readonly OpenStackFile[] = [
 ];
 
 const INDEX = new Map(OPENSTACK_VERSIONS.map((info, position) => [info.version, position]));
-
-export function isKnownVersion(version: string): boolean {
-  return INDEX.has(version);
-}
 
 /** Versions up to and including `version` (all of them for `latest`). */
 function upTo(version: string): readonly VersionInfo[] {

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
 
-export interface CachedScript {
+interface CachedScript {
   /** A CommonJS module body. It must not call import(): V8 loses the callback with a code cache (Node 20). */
   source: string;
   /** The file the script travels in: stack traces name it, and `require` resolves from it. */
@@ -17,7 +17,7 @@ export interface CachedScript {
   scope: Record<string, unknown>;
 }
 
-export interface Loaded<T> {
+interface Loaded<T> {
   /** The script's `module.exports`. */
   exports: T;
   /** Says this run used `part` of the script (a command): the first run that uses a part rewrites the cache. */

@@ -2,14 +2,14 @@
 import { execFile } from 'node:child_process';
 import { MdctlError, quote } from '../core/errors.js';
 
-export interface ExecResult {
+interface ExecResult {
   stdout: string;
   stderr: string;
   /** The exit status when `allowFailure` is set (0 or the non-zero one let through). */
   status?: number;
 }
 
-export interface ExecOptions {
+interface ExecOptions {
   /** Kill the program after this many milliseconds (default 10 s). */
   timeoutMs?: number;
   /** Written to the program's standard input (closed after it); without it, stdin is empty. */

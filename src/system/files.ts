@@ -115,7 +115,7 @@ export async function resolveRootLinks(root: string, path: string): Promise<stri
 }
 
 /** What readFileUnder reads at most unless told otherwise: a hostile sparse file must not exhaust memory. */
-export const MAX_READ_BYTES = 64 * 1024 * 1024;
+const MAX_READ_BYTES = 64 * 1024 * 1024;
 
 function unsafe(root: string, path: string, why: string): MdctlError {
   return new MdctlError('ERR_UNSAFE_PATH', `refusing ${quote(resolveUnder(root, path))}: ${why}`, { hint: 'mdctl never follows symlinks under the root' });
@@ -191,7 +191,7 @@ async function openEntry(root: string, path: string, dir: FileHandle, name: stri
   }
 }
 
-export interface ReadLimits {
+interface ReadLimits {
   /** Refuse a larger file (default MAX_READ_BYTES). */
   maxBytes?: number;
   /** Refuse a file with more than one hard link: it may be a second name of someone else's file. */

@@ -18,7 +18,7 @@ export async function systemdRunning(marker = '/run/systemd/system'): Promise<bo
   }
 }
 
-export interface HostnameSetterOptions {
+interface HostnameSetterOptions {
   exec?: Exec;
   /**
    * Use `hostnamectl set-hostname` (which also writes the real /etc/hostname): only when

@@ -20,7 +20,7 @@ export interface RouteSpec {
   dev: string;
 }
 
-export interface Link {
+interface Link {
   name: string;
   /** Lower-case MAC address. */
   mac: string;

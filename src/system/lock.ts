@@ -3,7 +3,7 @@ import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { MdctlError, quote } from '../core/errors.js';
 import { processAlive, processStartTime } from './process.js';
 
-export interface LockOptions {
+interface LockOptions {
   /** How long to wait for another holder before giving up. */
   waitMs: number;
   pollMs?: number;

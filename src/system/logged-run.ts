@@ -3,14 +3,14 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 
-export interface LoggedRunOptions {
+interface LoggedRunOptions {
   /** The log file (created or truncated, 0600, never through a symlink). */
   logPath: string;
   timeoutMs: number;
   cwd?: string;
 }
 
-export interface LoggedRunResult {
+interface LoggedRunResult {
   /** Exit status, or null when killed by a signal or never started. */
   code: number | null;
   signal: NodeJS.Signals | null;

@@ -9,7 +9,7 @@ import { loadConfig } from '../config/config.js';
 import type { ConfigFacts, PluginFact } from './config-check.js';
 import { readImageFile, resolveInImage } from './image-fs.js';
 
-export interface ConfigGathered {
+interface ConfigGathered {
   facts: ConfigFacts;
   /** The plugins that loaded, for the dry run. */
   plugins: Applier[];

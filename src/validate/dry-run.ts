@@ -58,7 +58,7 @@ async function makeDirLike(root: string, scratch: string, path: string): Promise
 }
 
 /** Copies the appliers' inputs from the image root into `scratch`. */
-export async function copyApplierInputs(root: string, scratch: string): Promise<void> {
+async function copyApplierInputs(root: string, scratch: string): Promise<void> {
   await makeDirLike(root, scratch, '/etc');
   for (const path of COPIED_FILES) {
     const entry = await entryAt(root, path);
@@ -90,7 +90,7 @@ const NO_ROUTES: RouteTable = {
   batch: () => Promise.reject(new MdctlError('ERR_FAILED', 'validate never changes routes')),
 };
 
-export interface DryRunOptions {
+interface DryRunOptions {
   /** The SSH key user from the image's config, if it names one. */
   user: string | undefined;
   /** Plugin appliers the image's config names (already loaded). */

@@ -11,7 +11,7 @@ export const UNIT_PATHS = [PATHS.unit, '/usr/lib/systemd/system/mdctl.service', 
 export const NODE_PATHS = ['/usr/bin/node', '/usr/local/bin/node'] as const;
 export const MACHINE_ID_PATHS = ['/etc/machine-id', '/var/lib/dbus/machine-id'] as const;
 
-export interface ExecStart {
+interface ExecStart {
   argv: string[];
   /** The host path argv[0] resolves to inside the image, or null when it does not exist. */
   host: string | null;

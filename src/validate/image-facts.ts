@@ -61,7 +61,7 @@ async function runVersion(exec: Exec): Promise<ImageFacts['version']> {
   }
 }
 
-export interface GatherOptions {
+interface GatherOptions {
   /** Runs `mdctl --version` when the root is "/" (injected by tests). */
   exec?: Exec;
 }

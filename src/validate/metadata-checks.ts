@@ -1,6 +1,6 @@
 // The metadata checks of `mdctl validate` as pure functions of what the crawl read.
 import { isIP } from 'node:net';
-import { Exit, exitStatusOf, quote } from '../core/errors.js';
+import { Exit, exitStatusOf, oneLine, quote } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
 import type { RawMetadata } from '../core/raw.js';
 import { normalizeHostname } from '../model/hostname.js';
@@ -13,14 +13,10 @@ import type { CrawlOutcome } from './metadata.js';
 import { fail, pass, skip, warn, type CheckId, type CheckResult } from './types.js';
 
 /** Nova refuses user data over 65535 bytes once base64-encoded (servers API, MAX_USERDATA_SIZE). */
-export const NOVA_USER_DATA_LIMIT = 65535;
+const NOVA_USER_DATA_LIMIT = 65535;
 
 /** Which applier each value check speaks for: the dry run does not report the same problem again. */
 const APPLIER_OF: Partial<Record<CheckId, string>> = { hostname: 'hostname', 'ssh-keys': 'ssh-keys', 'network-data': 'routes' };
-
-function message(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
-}
 
 /** Whether a crawl failure means the endpoint could not be reached (exit 4) rather than a refusal. */
 export function unreachable(outcome: CrawlOutcome): boolean {
@@ -28,22 +24,22 @@ export function unreachable(outcome: CrawlOutcome): boolean {
 }
 
 export function checkCrawl(outcome: CrawlOutcome): CheckResult {
-  if (!outcome.ok) return fail('crawl', `${outcome.from}: ${message(outcome.error)}`);
+  if (!outcome.ok) return fail('crawl', `${outcome.from}: ${oneLine(outcome.error)}`);
   const { raw } = outcome;
   return pass('crawl', `${raw.kind} ${raw.version} from ${outcome.from}: ${raw.files.join(', ')}`);
 }
 
-export function checkHostname(doc: Instance): CheckResult {
+function checkHostname(doc: Instance): CheckResult {
   if (doc.hostname === null) return warn('hostname', 'the metadata has no hostname: the hostname applier will do nothing');
   try {
     const { short, fqdn } = normalizeHostname(doc.hostname);
     return pass('hostname', `${quote(doc.hostname)}: short name ${quote(short)}, FQDN ${quote(fqdn)}`);
   } catch (error) {
-    return fail('hostname', message(error));
+    return fail('hostname', oneLine(error));
   }
 }
 
-export function checkSshKeys(doc: Instance): CheckResult {
+function checkSshKeys(doc: Instance): CheckResult {
   const { keys, refused } = checkPublicKeys(doc.public_keys);
   if (refused.length > 0) {
     return fail('ssh-keys', refused.map((bad) => `key entry ${quote(bad.name)}: ${bad.reason}`).join('; '));
@@ -62,7 +58,7 @@ function rawObjects(value: unknown, key: string): Record<string, unknown>[] {
  * and netmasks parse, and every route parses with its gateway on the link's subnet.
  */
 export function checkNetworkData(rawNetworkData: unknown, parsed: { doc: Instance } | { error: unknown }): CheckResult {
-  if ('error' in parsed) return fail('network-data', message(parsed.error));
+  if ('error' in parsed) return fail('network-data', oneLine(parsed.error));
   if (rawNetworkData === undefined || rawNetworkData === null) return pass('network-data', 'no network_data.json: nothing to check');
   const { networks, routes } = parsed.doc;
   if (networks === null || routes === null) return fail('network-data', 'network_data.json could not be used');
@@ -85,7 +81,7 @@ export function checkNetworkData(rawNetworkData: unknown, parsed: { doc: Instanc
     try {
       checkRoute(route, networks);
     } catch (error) {
-      problems.push(message(error));
+      problems.push(oneLine(error));
     }
   }
   if (problems.length > 0) return fail('network-data', problems.join('; '));
@@ -102,7 +98,7 @@ export function checkUserData(bytes: Buffer | null): CheckResult {
   return pass('user-data', `${bytes.length} bytes (${encoded} of Nova's ${NOVA_USER_DATA_LIMIT} once base64-encoded)`);
 }
 
-export interface MetadataAnalysis {
+interface MetadataAnalysis {
   results: CheckResult[];
   /** The document the dry run plans from, or null when it could not be built. */
   doc: Instance | null;
@@ -128,10 +124,10 @@ export function analyseMetadata(raw: RawMetadata, now: Date): MetadataAnalysis {
     return {
       doc: null,
       results: [
-        fail('meta-data', message(error)),
+        fail('meta-data', oneLine(error)),
         skip('hostname', why),
         skip('ssh-keys', why),
-        networkError === null ? skip('network-data', why) : fail('network-data', message(networkError)),
+        networkError === null ? skip('network-data', why) : fail('network-data', oneLine(networkError)),
         checkUserData(raw.openstack?.user_data ?? raw.ec2?.user_data ?? null),
       ],
     };

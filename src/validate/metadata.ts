@@ -12,7 +12,7 @@ export type MetadataTarget = { kind: 'endpoint'; url: string } | { kind: 'fixtur
 
 export type CrawlOutcome = { ok: true; raw: RawMetadata; from: string } | { ok: false; error: unknown; from: string };
 
-export interface CrawlOptions {
+interface CrawlOptions {
   timeoutMs: number;
   log: (message: string) => void;
 }

@@ -10,7 +10,7 @@ import { analyseMetadata, checkCrawl, checkDryRun, excusedAppliers, unreachable 
 import { checkNetworkFiles, checkNetworkRender } from './network-check.js';
 import { METADATA_CHECK_IDS, skip, type CheckId, type CheckResult } from './types.js';
 
-export interface ValidateRequest {
+interface ValidateRequest {
   /** The image root, absolute. */
   root: string;
   /** The config file's path inside the image. */

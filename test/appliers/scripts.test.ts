@@ -15,6 +15,15 @@ after(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
+/** Whether `pid` runs: a zombie waiting for its parent to reap it has ended. */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'mdctl-scripts-'));
   dirs.push(dir);
@@ -118,17 +127,21 @@ test('a failing script fails the applier with its status and log; the next one s
 test('a script that hangs is killed at the timeout with its children; the applier fails and the next one runs', async () => {
   const work = tempDir();
   const stateDir = join(work, 'state');
-  const marker = join(work, 'child-survived');
+  const pidFile = join(work, 'child-pid');
   const document = doc({
-    user_data: `#cloud-config\nruncmd:\n  - (sleep 2; touch ${marker}) & sleep 600\n  - touch ${join(work, 'next')}\n`,
+    user_data: `#cloud-config\nruncmd:\n  - sleep 600 & echo $! > ${pidFile}; sleep 600\n  - touch ${join(work, 'next')}\n`,
   });
   const result = await run(document, stateDir, { timeoutMs: 300 });
   assert.equal(result.errors.length, 1);
   assert.match(result.errors[0] ?? '', /^runcmd-000 .*: timed out after 0.3 s and was killed \(output in /);
   assert.deepEqual([status(stateDir, document.instance_id, 'runcmd-000').timed_out, status(stateDir, document.instance_id, 'runcmd-000').signal], [true, 'SIGKILL']);
   assert.ok(existsSync(join(work, 'next')));
-  await new Promise((resolve) => setTimeout(resolve, 2500));
-  assert.ok(!existsSync(marker), 'the process group was killed');
+  // The script's own child would sleep for ten minutes: it ends at once (the kill reaches it) only if the group was killed.
+  const child = Number(readFileSync(pidFile, 'utf8'));
+  assert.ok(child > 1);
+  const until = Date.now() + 10_000;
+  while (alive(child) && Date.now() < until) await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(!alive(child), 'the process group was killed');
 });
 
 test('not live, a dry run, or no state dir: planned and shown, never run, nothing recorded', async () => {

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { CACHE_FILE, readCache, SENSITIVE_FILE, writeCache } from '../../src/cache/cache.js';
 import type { Instance } from '../../src/core/instance.js';
 import { normalize } from '../../src/model/normalize.js';
+import { moduleForOthers, removeForOthers } from '../helpers/other-user.js';
 import { ec2Raw, openstackRaw } from '../model/normalize-fixtures.js';
 
 const AT = new Date('2025-05-01T12:00:00.000Z');
@@ -24,6 +25,7 @@ before(async () => {
 });
 after(async () => {
   await rm(base, { recursive: true, force: true });
+  await removeForOthers();
 });
 
 async function written(document: Instance = seed()): Promise<string> {
@@ -206,7 +208,8 @@ describe('readCache', () => {
   it('says denied when a user who is not root cannot read the sensitive file', async () => {
     const dir = await written();
     await chmod(base, 0o755);
-    const module = fileURLToPath(new URL('../../src/cache/cache.js', import.meta.url));
+    // The clone may be in a folder nobody cannot enter: the reader goes where nobody can import it.
+    const module = await moduleForOthers(fileURLToPath(new URL('../../src/cache/cache.js', import.meta.url)));
     const script = `const { readCache } = await import(${JSON.stringify(module)}); const r = await readCache(process.argv[1]);
       console.log(JSON.stringify({ state: r.state, sensitive: r.sensitive, problem: r.sensitiveProblem, user_data: 'user_data' in r.document, hostname: r.document.hostname }));`;
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, dir], { uid: 65534, gid: 65534, encoding: 'utf8' });

@@ -1,11 +1,12 @@
 // `mdctl boot` as a process on loopback: fetch then apply, state per instance, waiting for the service, the run lock.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { PASSWD, makeRoot, removeRoots, snapshot } from '../appliers/root.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, stderrLine } from '../helpers/cli.js';
 import { SEED_STATIC_FIXTURE, startEmulator } from '../helpers/emulator.js';
 
 after(removeRoots);
@@ -44,8 +45,10 @@ test('boot keeps trying until the service answers', async () => {
   const port = (probe.address() as { port: number }).port;
   await new Promise((resolve) => probe.close(resolve));
   const d = dirs();
-  const booting = runCli(['boot', '--endpoint', `http://127.0.0.1:${port}`, '--timeout', '30', '--only', 'hostname', ...d.args], { env: ENV, timeoutMs: 40_000 });
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  // The service starts once boot has found it down and says it is waiting.
+  const waiting = stderrLine(/^waiting for the metadata service /m);
+  const booting = runCli(['boot', '--endpoint', `http://127.0.0.1:${port}`, '--timeout', '30', '--only', 'hostname', ...d.args], { env: ENV, timeoutMs: 40_000, onStderr: waiting.onStderr });
+  await Promise.race([waiting.seen, booting]);
   const emulator = await startEmulator({ fixture: SEED_STATIC_FIXTURE, port });
   try {
     const result = await booting;
@@ -53,6 +56,28 @@ test('boot keeps trying until the service answers', async () => {
     assert.equal(readFileSync(join(d.root, 'etc/hostname'), 'utf8'), 'dvr3-demo12\n');
   } finally {
     await emulator.stop();
+  }
+});
+
+test('when the deadline cuts the last attempt short, boot names the failure that kept it trying', async () => {
+  // The first request gets a 503 with a Retry-After past any deadline (the attempt ends there), every later one no answer at all.
+  let answered = false;
+  const server = createHttpServer((_req, res) => {
+    if (answered) return;
+    answered = true;
+    res.writeHead(503, { 'retry-after': '3600' }).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const d = dirs();
+    const result = await runCli(['boot', '--endpoint', `http://127.0.0.1:${port}`, '--timeout', '6', '--only', 'hostname', ...d.args], { env: ENV, timeoutMs: 40_000 });
+    assert.equal(result.status, 4, result.stderr);
+    assert.match(result.stderr, /^mdctl: metadata service "[^"]+": GET \/openstack: HTTP 503 \(Retry-After "3600" ends past the deadline\) after 1 try; the last attempt was cut short by the deadline/m);
+    assert.equal(existsSync(join(d.cache, 'instance.json')), false);
+  } finally {
+    server.closeAllConnections();
+    server.close();
   }
 });
 

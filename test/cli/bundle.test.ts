@@ -161,20 +161,6 @@ describe('npm run bundle (dist/mdctl.mjs)', () => {
     assert.deepEqual(hostname, { status: 0, stdout: `${doc.hostname}\n`, stderr: '' });
   });
 
-  it('fetches over http without loading what only https, got\'s cache or decompression need', async () => {
-    emulator ??= await startEmulator();
-    const preload = join(base, 'loaded.cjs');
-    const list = join(base, 'loaded.txt');
-    await writeFile(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));\n`);
-    await execFileAsync(process.execPath, ['--require', preload, bundle, 'fetch', '--endpoint', emulator.url, '--cache-dir', join(base, 'cache-loaded'), '--quiet'], { cwd: alone });
-    const loaded = (await readFile(list, 'utf8')).split('\n');
-    assert.ok(loaded.includes('NativeModule http'), 'the list is of the modules loaded');
-    assert.deepEqual(
-      loaded.filter((name) => /^NativeModule (https|tls|crypto|zlib|http2)$/.test(name)),
-      [],
-    );
-  });
-
   it('carries the license of every npm package built into it', async () => {
     const text = await readFile(bundle, 'utf8');
     const start = text.indexOf('\n/* The npm packages built into this file, and their licenses.\n');

@@ -57,7 +57,7 @@ describe('fetch from an https endpoint', () => {
       // 127.0.0.2 is loopback too, but the certificate names only localhost and 127.0.0.1.
       const endpoint = await tlsFront('127.0.0.2');
       const cacheDir = join(dir, `wrong-name-${fronts.length}`);
-      const result = await runCli(['fetch', '--endpoint', endpoint, '--cache-dir', cacheDir, '--timeout', '3'], { entry, env: { NODE_EXTRA_CA_CERTS: CA } });
+      const result = await runCli(['fetch', '--endpoint', endpoint, '--cache-dir', cacheDir, '--timeout', '10'], { entry, env: { NODE_EXTRA_CA_CERTS: CA } });
       assert.equal(result.status, 5, result.stderr);
       assert.equal(result.stdout, '');
       assert.match(result.stderr, /^mdctl: GET \/openstack: the TLS certificate of "https:\/\/127\.0\.0\.2:\d+" was refused: .* \(ERR_TLS_CERT_ALTNAME_INVALID\) \(.*NODE_EXTRA_CA_CERTS\)\n$/);
@@ -66,7 +66,7 @@ describe('fetch from an https endpoint', () => {
 
     it(`${build}: a certificate from a CA it does not trust is refused`, async () => {
       const endpoint = await tlsFront('127.0.0.1');
-      const result = await runCli(['fetch', '--endpoint', endpoint, '--cache-dir', join(dir, `untrusted-${fronts.length}`), '--timeout', '3'], { entry });
+      const result = await runCli(['fetch', '--endpoint', endpoint, '--cache-dir', join(dir, `untrusted-${fronts.length}`), '--timeout', '10'], { entry });
       assert.equal(result.status, 5, result.stderr);
       assert.match(result.stderr, /^mdctl: GET \/openstack: the TLS certificate of "https:\/\/127\.0\.0\.1:\d+" was refused: unable to verify the first certificate \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)/);
     });

@@ -8,6 +8,7 @@ import { CACHE_FILE, readCache, SENSITIVE_FILE, writeCache } from '../../src/cac
 import { normalize } from '../../src/model/normalize.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { EC2_ONLY_FIXTURE, SEED_STATIC_FIXTURE, startEmulator, type Emulator } from '../helpers/emulator.js';
+import { AS_NOBODY, readableDir, removeForOthers, singleFileForOthers } from '../helpers/other-user.js';
 import { openstackRaw } from '../model/normalize-fixtures.js';
 import { closedPort } from '../sources/front.js';
 
@@ -26,6 +27,7 @@ before(async () => {
 after(async () => {
   await emulator.stop();
   await rm(base, { recursive: true, force: true });
+  await removeForOthers();
 });
 
 /** Requests the emulator has logged so far. */
@@ -132,10 +134,12 @@ describe('mdctl get fetching first', () => {
   });
 
   it('answers a plain user with no cache it may write, warning that nothing was cached', async () => {
-    const locked = fresh();
+    // nobody can enter the folder but not `locked`, and runs a copy of the single file (the clone may be out of its reach).
+    const locked = join(await readableDir('mdctl-get-fetch-locked-'), 'locked');
     await mkdir(locked, { mode: 0o700 });
     const result = await runCli(['--cache-dir', join(locked, 'cache'), '--endpoint', emulator.url, 'get', 'hostname'], {
-      wrap: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'],
+      wrap: AS_NOBODY,
+      entry: await singleFileForOthers(),
     });
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stdout, 'dvr3-demo12.novalocal\n');

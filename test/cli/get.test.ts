@@ -11,10 +11,10 @@ import { CACHE_FILE, SENSITIVE_FILE, writeCache } from '../../src/cache/cache.js
 import type { Instance } from '../../src/core/instance.js';
 import { normalize } from '../../src/model/normalize.js';
 import { BIN, MULTI_FILE, runCli, type CliResult } from '../helpers/cli.js';
+import { AS_NOBODY, removeForOthers, singleFileForOthers } from '../helpers/other-user.js';
 import { openstackRaw } from '../model/normalize-fixtures.js';
 
 const AT = new Date('2025-05-01T12:00:00.000Z');
-const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
 
 let base: string;
 let dir: string;
@@ -29,6 +29,7 @@ before(async () => {
 });
 after(async () => {
   await rm(base, { recursive: true, force: true });
+  await removeForOthers();
 });
 
 const get = (args: string[], options: Parameters<typeof runCli>[1] = {}): Promise<CliResult> =>
@@ -110,13 +111,15 @@ describe('mdctl get on a warm cache', () => {
 });
 
 describe('mdctl get as a user who cannot read the sensitive file', () => {
+  // nobody runs a copy of the single file: the clone may be in a folder nobody cannot enter.
+  const nobody = async (): Promise<Parameters<typeof runCli>[1]> => ({ wrap: AS_NOBODY, entry: await singleFileForOthers() });
   it('answers ordinary keys', async () => {
-    assert.equal(ok(await get(['hostname'], { wrap: NOBODY })), 'dvr3-demo12.novalocal\n');
+    assert.equal(ok(await get(['hostname'], await nobody())), 'dvr3-demo12.novalocal\n');
   });
 
   for (const key of ['user-data', 'openstack.vendor_data', 'random-seed', 'openstack.meta_data.random_seed']) {
     it(`refuses the sensitive key ${key} with exit 1`, async () => {
-      const result = await get([key], { wrap: NOBODY });
+      const result = await get([key], await nobody());
       assert.equal(result.status, 1);
       assert.equal(result.stdout, '');
       assert.equal(
@@ -127,7 +130,7 @@ describe('mdctl get as a user who cannot read the sensitive file', () => {
   }
 
   it('prints the document without the sensitive keys, with a warning', async () => {
-    const result = await get(['openstack', '--json'], { wrap: NOBODY });
+    const result = await get(['openstack', '--json'], await nobody());
     assert.equal(result.status, 0);
     assert.match(result.stderr, /^mdctl: warning: sensitive keys left out: cannot read .*: permission denied\n$/);
     const openstack = JSON.parse(result.stdout) as Record<string, unknown>;
@@ -136,7 +139,7 @@ describe('mdctl get as a user who cannot read the sensitive file', () => {
   });
 
   it('still says a key that is not sensitive does not exist', async () => {
-    const result = await get(['nope'], { wrap: NOBODY });
+    const result = await get(['nope'], await nobody());
     assert.equal(result.status, 1);
     assert.equal(result.stderr, 'mdctl: get: no key "nope" in the instance document\n');
   });

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { runCli, stderrLine, type CliResult } from '../helpers/cli.js';
 import { SEED_STATIC_FIXTURE, startEmulator, writeFixture, type Emulator } from '../helpers/emulator.js';
 import { addRoute, cleanup, exec, seedNetwork, uniqueName, wrap } from '../helpers/netns.js';
 import { KEYS } from '../appliers/keys.js';
@@ -46,13 +46,14 @@ async function serve(trimmed: boolean): Promise<void> {
  * mdctl boot inside the guest's network namespace and a new UTS namespace; `hostname` runs after
  * it in the same one. `rebooted`: first set the name from ROOT/etc/hostname, as init does at boot.
  */
-function boot(extra: string[] = [], rebooted = false): Promise<CliResult> {
+function boot(extra: string[] = [], rebooted = false, onStderr?: (stderr: string) => void): Promise<CliResult> {
   const init = rebooted ? `hostname -F '${root}/etc/hostname' && ` : '';
   const args = ['boot', '--root', root, '--live', '--only', 'hostname,ssh-keys,routes', '--cache-dir', cacheDir, '--state-dir', stateDir, '--config', configPath];
   return runCli([...args, ...extra], {
     wrap: [...wrap(GUEST), 'unshare', '--uts', 'sh', '-c', `${init}"$0" "$@" && echo "running hostname: $(hostname)"`],
     env: ENV,
     timeoutMs: 60_000,
+    onStderr,
   });
 }
 
@@ -139,8 +140,10 @@ test('with no route to the service yet, boot waits, succeeds once the route appe
   await exec(GUEST, ['ip', 'route', 'del', '169.254.169.254/32']);
   await exec(GUEST, ['ip', 'route', 'del', 'default']);
   await exec(GUEST, ['sysctl', '-q', '-w', 'net.ipv6.conf.eth0.disable_ipv6=1']);
-  const booting = boot([], true);
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  // The route comes once boot has found no way to the service and says it is waiting.
+  const waiting = stderrLine(/^waiting for the metadata service /m);
+  const booting = boot([], true, waiting.onStderr);
+  await Promise.race([waiting.seen, booting]);
   await addRoute(GUEST, '169.254.169.254/32', { via: '192.168.0.3', dev: 'eth0' });
   const result = await booting;
   assert.equal(result.status, 0, result.stderr);

@@ -1,10 +1,9 @@
 // Fault matrix, local faults: read-only and full file systems under the root, SIGKILL mid-apply, two boots at once, a corrupt cache (see matrix.ts).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { BIN, runCli } from '../helpers/cli.js';
 import type { Emulator } from '../helpers/emulator.js';
 import { ENV, HOSTS, USER_KEY, bootArgs, cacheDocument, cleanResult, emulatorWith, makeBox, removeWork, tree, workDir, type Box } from './matrix.js';
@@ -77,35 +76,65 @@ function targets(root: string): Record<string, string> {
   return { hostname: read('etc/hostname'), hosts: read('etc/hosts'), keys: read('home/alice/.ssh/authorized_keys') };
 }
 
-test('SIGKILL at many points during boot: every file is the old or the new one, never half-written; the next boot finishes the job', async (t) => {
+/** Where a run is killed: when the cache is written, when the first temp of etc/hostname appears, or when a target is renamed into place. */
+type KillPoint = 'cache' | 'temp' | 'hostname' | 'hosts' | 'keys';
+const KILL_POINTS: readonly KillPoint[] = ['cache', 'temp', 'hostname', 'hosts', 'keys'];
+
+/** Resolves when the event of `point` is seen in the box (inotify, through fs.watch): the watchers are set before the run starts. */
+function killPoint(box: Box, point: KillPoint): { seen: Promise<void>; close(): void } {
+  const watched: Record<KillPoint, [string, (name: string) => boolean]> = {
+    cache: [box.cache, (name) => name === 'instance.json'],
+    temp: [join(box.root, 'etc'), (name) => name.startsWith('.hostname.mdctl-')],
+    hostname: [join(box.root, 'etc'), (name) => name === 'hostname'],
+    hosts: [join(box.root, 'etc'), (name) => name === 'hosts'],
+    keys: [join(box.root, 'home/alice/.ssh'), (name) => name === 'authorized_keys'],
+  };
+  const [dir, matches] = watched[point];
+  let watcher: FSWatcher | undefined;
+  const seen = new Promise<void>((resolve) => {
+    watcher = watch(dir, (_event, name) => {
+      if (name !== null && matches(name)) resolve();
+    });
+  });
+  return { seen, close: () => watcher?.close() };
+}
+
+const temps = (root: string): string[] => ['etc', 'home/alice/.ssh'].flatMap((dir) => readdirSync(join(root, dir)).filter((name) => name.includes('.mdctl-')));
+
+test('SIGKILL at each point of a boot: every file is the old or the new one, never half-written, the renamed one new; the next boot finishes the job and clears the temps', async (t) => {
   const reference = await makeBox();
   const clean = await runCli([...bootArgs(reference, 10), '--endpoint', emulator.url], { env: ENV });
   assert.equal(clean.status, 0, clean.stderr);
   const done = targets(reference.root);
   const original = { hostname: 'debian\n', hosts: HOSTS, keys: `${USER_KEY}\n` };
-  const seen = new Set<string>();
-  const leftovers: string[] = [];
-  for (let run = 0; run < 16; run += 1) {
+  for (const name of ['hostname', 'hosts', 'keys'] as const) assert.notEqual(original[name], done[name], name);
+  const reached = new Set<string>();
+  for (const point of [...KILL_POINTS, ...KILL_POINTS]) {
     const box = await makeBox();
     rmSync(box.cache, { recursive: true });
+    mkdirSync(box.cache);
+    const when = killPoint(box, point);
     const child = spawn(process.execPath, [BIN, ...bootArgs(box, 10), '--endpoint', emulator.url], { stdio: 'ignore', env: { ...process.env, ...ENV } });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-    // Apply starts once the fetch has written the cache: kill from then on, a little later each run.
-    while (!existsSync(join(box.cache, 'instance.json')) && child.exitCode === null) await sleep(1);
-    await sleep(run * 2);
+    await Promise.race([when.seen, exited]);
+    when.close();
     child.kill('SIGKILL');
     const signal = await exited;
     const now = targets(box.root);
-    for (const dir of ['etc', 'home/alice/.ssh']) leftovers.push(...readdirSync(join(box.root, dir)).filter((name) => name.includes('.mdctl-')));
-    for (const name of ['hostname', 'hosts', 'keys'] as const) {
-      assert.ok(now[name] === original[name] || now[name] === done[name], `run ${run}: ${name} is neither old nor new: ${JSON.stringify(now[name])}`);
-      seen.add(`${name}:${now[name] === done[name] ? 'new' : 'old'}`);
-    }
+    const state = (['hostname', 'hosts', 'keys'] as const).map((name) => {
+      assert.ok(now[name] === original[name] || now[name] === done[name], `${point}: ${name} is neither old nor new: ${JSON.stringify(now[name])}`);
+      return `${name}=${now[name] === done[name] ? 'new' : 'old'}`;
+    });
+    if (point !== 'cache' && point !== 'temp') assert.ok(state.includes(`${point}=new`), `${point}: renamed into place, so new: ${state.join(' ')}`);
+    // A run may finish between the last rename and the kill: then it is all new.
+    assert.ok(signal === 'SIGKILL' || state.every((entry) => entry.endsWith('=new')), `${point}: ended by ${signal}: ${state.join(' ')}`);
+    reached.add(state.join(' '));
     const after = await runCli([...bootArgs(box, 10), '--endpoint', emulator.url], { env: ENV });
-    assert.equal(after.status, 0, `run ${run} (${signal ?? 'exited'}): ${after.stderr}`);
+    assert.equal(after.status, 0, `${point}: ${after.stderr}`);
     assert.deepEqual(targets(box.root), done);
+    assert.deepEqual(temps(box.root), [], `${point}: the next boot removes the temps the killed run left`);
   }
-  t.diagnostic(`outcomes: ${[...seen].sort().join(' ')}; temp files left by killed runs: ${leftovers.length}`);
+  t.diagnostic(`states reached: ${[...reached].sort().join('; ')}`);
 });
 
 test('two boots at once: the second waits for the lock, they never interleave, both exit 0, the result is a clean boot', async () => {

@@ -24,6 +24,15 @@ export interface CliOptions {
   entry?: string;
   /** The node executable (default: the one running the tests). */
   node?: string;
+  /** Hears the whole stderr so far each time more arrives (to wait for a line mdctl prints as it goes). */
+  onStderr?: (stderr: string) => void;
+}
+
+/** A promise of the first time `text` matches `pattern`, and the `onStderr` hook that feeds it. */
+export function stderrLine(pattern: RegExp): { seen: Promise<void>; onStderr: (stderr: string) => void } {
+  let heard = (): void => undefined;
+  const seen = new Promise<void>((resolve) => (heard = resolve));
+  return { seen, onStderr: (stderr) => (pattern.test(stderr) ? heard() : undefined) };
 }
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
@@ -37,7 +46,10 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      options.onStderr?.(stderr);
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
     child.on('error', reject);
     child.on('close', (status, signal) => {

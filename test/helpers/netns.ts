@@ -13,11 +13,13 @@ export interface ExecResult {
 const created = new Set<string>();
 
 /**
- * A name unique to this process: `${tag}${pid}`. Interface names are at most 15 characters,
- * so keep tags short (8 characters fit any pid).
+ * A name unique to this process: `${tag}${pid}`, so test files running at the same time never
+ * meet. A tag that ends in a digit gets a "-" before the pid (else "h2f" with pid 41 and "h2f4"
+ * with pid 1 would be the same name). Interface names are at most 15 characters, so keep tags
+ * short (7 characters fit any pid).
  */
 export function uniqueName(tag: string): string {
-  const name = `${tag}${process.pid}`;
+  const name = `${tag}${/[0-9]$/.test(tag) ? '-' : ''}${process.pid}`;
   if (name.length > 15) throw new Error(`netns: name ${name} is longer than 15 characters; use a shorter tag`);
   return name;
 }

@@ -17,7 +17,7 @@ import type { CommandContext } from '../context.js';
 import { applierMessages, planJson, renderPlan, renderSummary } from '../plan-view.js';
 
 /** How long `apply` waits for another mdctl holding the state dir's lock. */
-export const LOCK_WAIT_MS = 30_000;
+const LOCK_WAIT_MS = 30_000;
 
 export interface ApplyFlags {
   only?: string;
@@ -92,7 +92,7 @@ export interface ApplyDocumentOptions {
 }
 
 /** The appliers a run will use, chosen before any metadata is read so a bad --only fails at once. */
-export interface PreparedAppliers {
+interface PreparedAppliers {
   selected: Applier[];
   failures: PluginFailure[];
   runOptions: { root: string; live: boolean; dryRun: boolean; user: string | undefined };

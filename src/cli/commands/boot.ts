@@ -1,7 +1,7 @@
 // `mdctl boot`: what the boot unit runs — fetch with the boot deadline (retrying until the service answers), then apply.
 import { lockStateDir } from '../../appliers/state.js';
 import { Deadline } from '../../core/deadline.js';
-import { Exit, exitStatusOf, isMdctlError } from '../../core/errors.js';
+import { Exit, MdctlError, exitStatusOf, isMdctlError } from '../../core/errors.js';
 import type { Instance } from '../../core/instance.js';
 import type { Release } from '../../system/lock.js';
 import { loadConfig } from '../../config/config.js';
@@ -20,10 +20,17 @@ const MAX_PAUSE_MS = 5_000;
 /** Each attempt discovers the routes afresh, so a route that appears later is found. */
 const ATTEMPT_MS = FETCH_TIMEOUT_SECONDS * 1000;
 
+/** The failure to report: an attempt the deadline cut short says less than the failure that kept boot trying. */
+function lastCause(error: unknown, earlier: MdctlError | undefined, deadline: Deadline): unknown {
+  if (!isMdctlError(error) || error.code !== 'ERR_TIMEOUT' || !deadline.expired || earlier === undefined) return error;
+  return new MdctlError(earlier.code, `${earlier.message}; the last attempt was cut short by the deadline`, { hint: earlier.hint, cause: error });
+}
+
 /** Fetches until the service answers or the deadline passes; only "unreachable" failures (exit 4) are retried. */
 async function fetchWithinDeadline(ctx: CommandContext<ApplyFlags>, deadline: Deadline, observe: StepObserver): Promise<Instance> {
   let pause = FIRST_PAUSE_MS;
   const waiting = new WaitingReport(ctx);
+  let earlier: MdctlError | undefined;
   try {
     for (; ; waiting.attempt += 1) {
       try {
@@ -32,7 +39,8 @@ async function fetchWithinDeadline(ctx: CommandContext<ApplyFlags>, deadline: De
         const { instance } = await fetchInstance({ ...request, log: (message) => waiting.log(message), observe });
         return instance;
       } catch (error) {
-        if (exitStatusOf(error) !== Exit.UNREACHABLE || deadline.remaining() <= pause) throw error;
+        if (exitStatusOf(error) !== Exit.UNREACHABLE || deadline.remaining() <= pause) throw lastCause(error, earlier, deadline);
+        if (isMdctlError(error) && error.code !== 'ERR_TIMEOUT') earlier = error;
         waiting.failed(isMdctlError(error) ? error.message : String(error));
         await new Promise((resolve) => setTimeout(resolve, pause));
         pause = Math.min(pause * 2, MAX_PAUSE_MS);

@@ -25,7 +25,7 @@ function withoutLeadingZero(tag: string, type: yaml.Type): yaml.Type {
 const SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [merge, withoutLeadingZero('tag:yaml.org,2002:int', int), withoutLeadingZero('tag:yaml.org,2002:float', float)], explicit: [binary] });
 
 /** Values a document may hold once aliases are expanded: "billion laughs" is refused, not walked. */
-export const MAX_VALUES = 100_000;
+const MAX_VALUES = 100_000;
 
 function countValues(value: unknown, budget: { left: number }): void {
   budget.left -= 1;

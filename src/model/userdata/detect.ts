@@ -36,7 +36,7 @@ const BY_CONTENT_TYPE: Record<string, PartType> = {
 const GENERIC = new Set(['text/plain', 'text/x-not-multipart', 'application/octet-stream', 'application/gzip', 'application/x-gzip']);
 
 /** Text that is valid UTF-8 without NUL; anything else is binary. */
-export function isText(data: Buffer): boolean {
+function isText(data: Buffer): boolean {
   return !data.includes(0) && isUtf8(data);
 }
 

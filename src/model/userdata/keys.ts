@@ -11,7 +11,7 @@ function shown(value: unknown): string {
   return json.length > 40 ? `${json.slice(0, 40)}…` : json;
 }
 
-export const SUPPORTED_KEYS = ['hostname', 'fqdn', 'preserve_hostname', 'ssh_authorized_keys', 'write_files', 'runcmd'] as const;
+const SUPPORTED_KEYS = ['hostname', 'fqdn', 'preserve_hostname', 'ssh_authorized_keys', 'write_files', 'runcmd'] as const;
 
 /** Top-level keys mdctl does not act on (reported as ignored). */
 export function ignoredKeys(config: CloudConfig): string[] {
@@ -172,7 +172,7 @@ export function readWriteFiles(config: CloudConfig): { files: WriteFile[]; probl
 }
 
 /** One runcmd entry: a string runs with /bin/sh -c, a list is the argv itself (numbers become strings). */
-export type Command = { index: number; shell: string } | { index: number; argv: string[] };
+type Command = { index: number; shell: string } | { index: number; argv: string[] };
 
 export function readRuncmd(config: CloudConfig): { commands: Command[]; problems: string[] } {
   const value = config.runcmd;

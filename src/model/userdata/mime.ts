@@ -13,7 +13,7 @@ export interface MimeHeaders {
   mimeVersion: boolean;
 }
 
-export interface MimeEntity {
+interface MimeEntity {
   headers: MimeHeaders;
   body: Buffer;
 }
@@ -29,7 +29,7 @@ function headerEnd(text: string): { end: number; bodyStart: number } | null {
 }
 
 /** Splits `type/subtype; a=b; c="d e"` into the type and its parameters; throws on a syntax error. */
-export function parseParameterized(value: string): { value: string; params: Record<string, string> } {
+function parseParameterized(value: string): { value: string; params: Record<string, string> } {
   const [head = '', ...rest] = splitOutsideQuotes(value);
   const params: Record<string, string> = {};
   for (const item of rest) {
@@ -70,7 +70,7 @@ function unquote(raw: string): string {
 }
 
 /** Parses a header block (latin1 text, lines unfolded); throws on a line that is not a header. */
-export function parseHeaders(block: string): MimeHeaders {
+function parseHeaders(block: string): MimeHeaders {
   const lines: string[] = [];
   for (const line of block.split(/\r?\n/)) {
     if (/^[ \t]/.test(line) && lines.length > 0) lines[lines.length - 1] += ` ${line.trim()}`;
