@@ -2,7 +2,9 @@
 import type { HostnameSetter } from '../system/hostname.js';
 import type { RouteTable } from '../system/iproute.js';
 import { withCloudConfigHostname, withCloudConfigKeys } from './cloud-config.js';
+import { hostKeysApplier, type HostKeysOptions } from './host-keys.js';
 import { hostnameApplier } from './hostname.js';
+import { randomSeedApplier } from './random-seed.js';
 import { routesApplier } from './routes.js';
 import { scriptsApplier } from './scripts.js';
 import { sshKeysApplier } from './ssh-keys.js';
@@ -14,12 +16,16 @@ export interface SystemParts {
   routes: RouteTable;
   /** The state dir, where the scripts applier records and logs its runs; without it scripts are never run. */
   stateDir?: string;
+  /** The host-keys applier's config (host_keys), console and PATH. */
+  hostKeys?: HostKeysOptions;
 }
 
-export const BUILTIN_IDS = ['hostname', 'ssh-keys', 'routes', 'write-files', 'scripts'] as const;
+export const BUILTIN_IDS = ['random-seed', 'host-keys', 'hostname', 'ssh-keys', 'routes', 'write-files', 'scripts'] as const;
 
 export function builtinAppliers(parts: SystemParts): Applier[] {
   return [
+    randomSeedApplier(),
+    hostKeysApplier({ ...parts.hostKeys, ...(parts.stateDir === undefined ? {} : { stateDir: parts.stateDir }) }),
     withCloudConfigHostname(hostnameApplier(parts.hostname)),
     withCloudConfigKeys(sshKeysApplier()),
     routesApplier(parts.routes),

@@ -3,7 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { readCache } from '../cache/cache.js';
 import { answerFromCache } from './cached-answer.js';
 import type { GlobalOptions } from './context.js';
-import { lookup, namesUserDataParts, parseKey } from './keypath.js';
+import { lookup, namesUserDataParts, namesVendorDataParts, parseKey } from './keypath.js';
 import { COMMANDS, GLOBAL_OPTIONS, optionKey, type CommandSpec, type OptionSpec } from './spec.js';
 
 /** Commands whose plain invocations skip commander: `get` runs in scripts, many times. */
@@ -84,7 +84,7 @@ export async function directAnswer(argv: readonly string[], env: NodeJS.ProcessE
   if (direct === null || direct.opts.refresh === true || direct.opts.json === true || direct.opts.yaml === true) return null;
   const key = direct.args[0] ?? '';
   const segments = parseKey(key);
-  if (namesUserDataParts(segments)) return null;
+  if (namesUserDataParts(segments) || namesVendorDataParts(segments)) return null;
   try {
     const { answer } = answerFromCache(await readCache(direct.opts.cacheDir), key, segments);
     if (answer === null || answer.withoutSensitive !== null) return null;

@@ -23,5 +23,9 @@ export function defaultConfigText(): string {
     '# Seconds `mdctl boot` keeps trying to reach the metadata service (--timeout wins).',
     '#boot_timeout: 120',
     '',
+    "# SSH host keys: the image's are replaced by new ones on each instance's first boot, of these types;",
+    "# regenerate: false keeps the image's keys (see the host-keys applier in mdctl(1)).",
+    '#host_keys: {types: [ed25519, ecdsa, rsa], regenerate: true}',
+    '',
   ].join('\n');
 }

@@ -21,7 +21,7 @@ interface Check {
   message: string;
 }
 
-const IMAGE_IDS = ['mdctl-runs', 'boot-unit', 'no-cache', 'no-state', 'no-keys', 'machine-id', 'config'];
+const IMAGE_IDS = ['mdctl-runs', 'boot-unit', 'no-cache', 'no-state', 'no-keys', 'host-keys', 'machine-id', 'config'];
 const METADATA_IDS = ['crawl', 'meta-data', 'hostname', 'ssh-keys', 'network-data', 'user-data', 'dry-run'];
 
 let base = '';

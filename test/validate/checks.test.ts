@@ -31,6 +31,7 @@ function facts(overrides: Partial<ImageFacts> = {}): ImageFacts {
     homes: [],
     keyFiles: [],
     machineIds: [],
+    hostKeys: [],
     ...overrides,
   };
 }

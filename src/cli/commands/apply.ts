@@ -14,6 +14,7 @@ import type { Release } from '../../system/lock.js';
 import { loadConfig, type MdctlConfig } from '../../config/config.js';
 import type { CommandContext } from '../context.js';
 import { planJson, renderPlan, renderSummary } from '../plan-view.js';
+import { printHostKeys, withHostKeys } from '../host-keys-view.js';
 
 /** How long `apply` waits for another mdctl holding the state dir's lock. */
 export const LOCK_WAIT_MS = 30_000;
@@ -38,6 +39,7 @@ async function appliersFor(ctx: CommandContext<ApplyFlags>, config: MdctlConfig,
     hostname: hostnameSetter({ hostnamectl: root === '/' && (await systemdRunning()) }),
     routes: ipRouteTable(),
     stateDir: ctx.opts.stateDir,
+    ...(config.host_keys === undefined ? {} : { hostKeys: { config: config.host_keys } }),
   });
   const modules = [...config.appliers, ...(ctx.opts.applier ?? []).map((name) => ({ name, baseDir: process.cwd() }))];
   const plugins = await loadPlugins(
@@ -67,7 +69,8 @@ async function report(ctx: CommandContext<ApplyFlags>, runs: ApplierRun[], failu
     for (const warning of run.warnings) out.warn(`${run.applier.id}: ${warning}`);
     for (const error of run.errors) out.error(`${run.applier.id}: ${error}`);
   }
-  if (out.structured) await out.value(planJson(runs, failures));
+  const hostKeys = await printHostKeys(ctx, runs);
+  if (out.structured) await out.value(withHostKeys(planJson(runs, failures), hostKeys));
   else if (!out.quiet) out.data(renderSummary(runs, failures, dryRun, await out.chalk()));
 }
 

@@ -10,6 +10,7 @@ import { BOOT_TIMEOUT_SECONDS, FETCH_TIMEOUT_SECONDS, parseTimeout } from '../..
 import { fetchInstance } from '../../sources/fetch.js';
 import { fetchRequest } from '../fetch-request.js';
 import { applyDocument, prepareAppliers, type ApplyFlags } from './apply.js';
+import { keysForUnreachableBoot } from '../host-keys-view.js';
 
 const FIRST_PAUSE_MS = 500;
 const MAX_PAUSE_MS = 5_000;
@@ -44,7 +45,10 @@ export async function run(ctx: CommandContext): Promise<number> {
   let release: Release | undefined;
   if (typed.opts.dryRun !== true) release = await lockStateDir(typed.opts.stateDir, timeoutMs);
   try {
-    const doc = await fetchWithinDeadline(typed, deadline);
+    const doc = await fetchWithinDeadline(typed, deadline).catch(async (error: unknown) => {
+      if (exitStatusOf(error) === Exit.UNREACHABLE) await keysForUnreachableBoot(typed, config, prepared);
+      throw error;
+    });
     return await applyDocument(typed, doc, prepared, { locked: true });
   } finally {
     await release?.();

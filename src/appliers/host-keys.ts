@@ -1,0 +1,164 @@
+// The host-keys applier: on an instance's first boot the image's SSH host keys give way to new ones; later boots keep them.
+import { posix } from 'node:path';
+import { MdctlError, quote } from '../core/errors.js';
+import type { Instance } from '../core/instance.js';
+import { DEFAULT_HOST_KEYS, type HostKeysConfig, type HostKeyType } from '../config/config.js';
+import { resolveUnder } from '../system/files.js';
+import { findProgram } from '../system/which.js';
+import { PRIVATE_KEY, SSH_DIR, generateKey, listKeyFiles, readHostKeys, removeKeyFile, writeConsole } from './host-key-files.js';
+import { readUnclaimed, removeUnclaimed, unclaimedPath } from './host-key-unclaimed.js';
+import type { Applier, ApplyContext, Change, ChangeResult } from './types.js';
+
+const ID = 'host-keys';
+
+export interface HostKeysOptions {
+  config?: HostKeysConfig;
+  /** Where keys generated without metadata are recorded until an instance adopts them. */
+  stateDir?: string;
+  /** The console the blocks are written to when live (default /dev/console). */
+  console?: string;
+  /** PATH to find ssh-keygen on (default the process's). */
+  path?: string;
+}
+
+/** What plan() hands apply(). */
+export type HostKeyStep =
+  | { kind: 'remove'; name: string }
+  | { kind: 'generate'; type: HostKeyType; keygen: string }
+  | { kind: 'adopt'; stateDir: string }
+  | { kind: 'console'; device: string };
+
+/** What the applier remembers for the instance: that its keys are its own, and since when. */
+interface Remembered {
+  since: string;
+  how: 'generated' | 'kept' | 'adopted';
+}
+
+/** The running system's ssh-keygen; ERR_EXEC naming the reason when there is none. */
+export async function findKeygen(path?: string): Promise<string> {
+  const keygen = await findProgram('ssh-keygen', path);
+  if (keygen === null) {
+    throw new MdctlError('ERR_EXEC', 'ssh-keygen is not installed: no host keys generated, the present ones are left as they are', {
+      hint: 'install openssh-client (Debian, Ubuntu) or openssh (Fedora, RHEL)',
+    });
+  }
+  return keygen;
+}
+
+/** The removals, generations and console write that give the root new host keys. */
+export function regenerationSteps(root: string, files: readonly string[], types: readonly HostKeyType[], keygen: string, consoleDevice: string, live: boolean): Change[] {
+  const dir = resolveUnder(root, SSH_DIR);
+  const changes: Change[] = files.map((name) => ({
+    applier: ID,
+    action: 'delete',
+    target: posix.join(dir, name),
+    summary: "remove the image's host key file",
+    data: { kind: 'remove', name } satisfies HostKeyStep,
+  }));
+  for (const type of types) {
+    changes.push({
+      applier: ID,
+      action: 'create',
+      target: posix.join(dir, `ssh_host_${type}_key`),
+      summary: `generate a new ${type} host key (and .pub) with ${keygen}`,
+      data: { kind: 'generate', type, keygen } satisfies HostKeyStep,
+    });
+  }
+  changes.push(consoleChange(consoleDevice, live));
+  return changes;
+}
+
+function consoleChange(device: string, live: boolean): Change {
+  return {
+    applier: ID,
+    action: 'create',
+    target: device,
+    summary: 'print the host key fingerprints and public keys',
+    data: { kind: 'console', device } satisfies HostKeyStep,
+    ...(live ? {} : { skipped: 'not live' }),
+  };
+}
+
+function count(n: number): string {
+  return n === 1 ? '1 host key' : `${n} host keys`;
+}
+
+/** Keys generated at a boot without metadata, still on disk unchanged: this instance adopts them. */
+async function adoptable(root: string, stateDir: string | undefined): Promise<boolean> {
+  if (stateDir === undefined) return false;
+  const unclaimed = await readUnclaimed(stateDir);
+  if (unclaimed === null) return false;
+  const current = (await readHostKeys(root)).map((key) => key.fingerprint).sort();
+  return current.length > 0 && JSON.stringify(current) === JSON.stringify([...unclaimed].sort());
+}
+
+async function plan(options: HostKeysOptions, ctx: ApplyContext): Promise<Change[]> {
+  const config = options.config ?? DEFAULT_HOST_KEYS;
+  const device = options.console ?? '/dev/console';
+  const dir = resolveUnder(ctx.root, SSH_DIR);
+  const files = await listKeyFiles(ctx.root);
+  if (files === null) return [{ applier: ID, action: 'noop', target: dir, summary: 'no /etc/ssh under the root (no sshd): no host keys to make' }];
+  const privateKeys = files.filter((name) => PRIVATE_KEY.test(name)).length;
+  const previous = ctx.previous as Remembered | undefined;
+  if (previous !== undefined && privateKeys > 0) {
+    return [{ applier: ID, action: 'noop', target: dir, summary: `kept: ${count(privateKeys)} of this instance (${previous.how} ${previous.since})`, data: { how: previous.how } }];
+  }
+  if (previous === undefined && privateKeys > 0 && !config.regenerate) {
+    return [{ applier: ID, action: 'noop', target: dir, summary: `kept: the image's ${count(privateKeys)} (host_keys.regenerate is false)`, data: { how: 'kept' } }];
+  }
+  if (previous === undefined && options.stateDir !== undefined && (await adoptable(ctx.root, options.stateDir))) {
+    return [
+      {
+        applier: ID,
+        action: 'update',
+        target: unclaimedPath(options.stateDir),
+        summary: `adopt the ${count(privateKeys)} generated while no metadata could be read (not generated again)`,
+        data: { kind: 'adopt', stateDir: options.stateDir } satisfies HostKeyStep,
+      },
+      consoleChange(device, ctx.live),
+    ];
+  }
+  const keygen = await findKeygen(options.path);
+  return regenerationSteps(ctx.root, files, config.types, keygen, device, ctx.live);
+}
+
+/** Carries out one step under the root. */
+export async function applyStep(step: HostKeyStep, root: string, warn: (message: string) => void): Promise<void> {
+  switch (step.kind) {
+    case 'remove':
+      return removeKeyFile(root, step.name);
+    case 'generate':
+      return generateKey(root, step.type, step.keygen);
+    case 'adopt':
+      return removeUnclaimed(step.stateDir);
+    case 'console':
+      if (!(await writeConsole(step.device, root))) warn(`cannot write to ${quote(step.device)}: the host key blocks are only in mdctl's output`);
+  }
+}
+
+/** What to remember: how the instance's keys came to be, once they are in place; nothing when a step failed. */
+function remembered(results: readonly ChangeResult[], previous: unknown): Remembered | undefined {
+  if (results.length === 0 || results.some((result) => result.status === 'failed' || result.status === 'dry-run')) return undefined;
+  const kept = results.find((result) => result.change.action === 'noop')?.change.data as { how?: Remembered['how'] } | undefined;
+  if (kept?.how !== undefined) return (previous as Remembered | undefined) ?? { since: new Date().toISOString(), how: kept.how };
+  const steps = results.flatMap((result) => {
+    const step = result.change.data as Partial<HostKeyStep> | undefined;
+    return step?.kind === undefined ? [] : [step as HostKeyStep];
+  });
+  if (!steps.some((step) => step.kind === 'generate' || step.kind === 'adopt')) return undefined;
+  return { since: new Date().toISOString(), how: steps.some((step) => step.kind === 'adopt') ? 'adopted' : 'generated' };
+}
+
+export function hostKeysApplier(options: HostKeysOptions = {}): Applier {
+  return {
+    id: ID,
+    description: "replaces the image's SSH host keys with new ones on an instance's first boot and prints their fingerprints",
+    plan: (_doc: Instance, ctx: ApplyContext) => plan(options, ctx),
+    async apply(change, ctx) {
+      const step = change.data as HostKeyStep | undefined;
+      if (step === undefined || typeof step.kind !== 'string') throw new MdctlError('ERR_FAILED', `cannot apply ${quote(change.target)}: not planned by this applier`);
+      await applyStep(step, ctx.root, (message) => ctx.warn(message));
+    },
+    remember: (results, ctx) => remembered(results, ctx.previous),
+  };
+}
