@@ -97,7 +97,8 @@ async function plan(options: HostKeysOptions, ctx: ApplyContext): Promise<Change
   const device = options.console ?? '/dev/console';
   const dir = resolveUnder(ctx.root, SSH_DIR);
   const files = await listKeyFiles(ctx.root);
-  if (files === null) return [{ applier: ID, action: 'noop', target: dir, summary: 'no /etc/ssh under the root (no sshd): no host keys to make' }];
+  // No /etc/ssh under the root: no sshd to serve, nothing to do.
+  if (files === null) return [];
   const privateKeys = files.filter((name) => PRIVATE_KEY.test(name)).length;
   const previous = ctx.previous as Remembered | undefined;
   if (previous !== undefined && privateKeys > 0) {

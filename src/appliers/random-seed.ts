@@ -42,8 +42,8 @@ export function randomSeedApplier(options: RandomSeedOptions = {}): Applier {
     description: "writes meta_data's random_seed to /dev/urandom on an instance's first boot (live systems only)",
     async plan(doc: Instance, ctx: ApplyContext): Promise<Change[]> {
       const bytes = seedBytes(doc);
-      if (bytes === null) return [{ applier: ID, action: 'noop', target: device, summary: 'no random_seed in the metadata' }];
-      if (ctx.previous !== undefined) return [{ applier: ID, action: 'noop', target: device, summary: 'written at the first boot of this instance' }];
+      // Nothing to do without a seed, or once this instance's seed is in the pool.
+      if (bytes === null || ctx.previous !== undefined) return [];
       const change: Change = { applier: ID, action: 'update', target: device, summary: `add the ${bytes.length} bytes of random_seed to the pool`, data: { seed: bytes.toString('base64') } };
       if (!ctx.live) change.skipped = 'not live';
       return [change];

@@ -39,7 +39,7 @@ function userDataStrings(value: unknown, nested = false): { items: string[]; err
     const map = value as Record<string, unknown>;
     return Object.keys(map).length === 0 ? { items: [] } : userDataStrings(map['cloud-init'], true);
   }
-  return { items: [], error: `the cloud-init key holds ${kind(value)}, not user-data text or a list of it` };
+  return { items: [], error: `${nested ? 'the cloud-init key' : 'the file'} holds ${kind(value)}, not user-data text or a list of it` };
 }
 
 /** Every vendor user-data part of the raw OpenStack files, parsed like user-data; never throws. */
