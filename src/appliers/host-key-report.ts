@@ -2,7 +2,7 @@
 import { DEFAULT_HOST_KEYS, type HostKeysConfig } from '../config/config.js';
 import { consoleBlocks } from '../model/hostkeys.js';
 import { PRIVATE_KEY, generateKey, listKeyFiles, readHostKeys, removeKeyFile, writeConsole, type PublishedKey } from './host-key-files.js';
-import { findKeygen, type HostKeyStep } from './host-keys.js';
+import { CONSOLE, findKeygen, type HostKeyStep } from './host-keys.js';
 import { writeUnclaimed } from './host-key-unclaimed.js';
 import type { ApplierRun } from './runner.js';
 
@@ -40,8 +40,6 @@ export interface UnreachableBoot {
   live: boolean;
   stateDir: string;
   config?: HostKeysConfig;
-  console?: string;
-  path?: string;
 }
 
 /**
@@ -52,11 +50,11 @@ export interface UnreachableBoot {
 export async function keysWithoutMetadata(boot: UnreachableBoot): Promise<HostKeysOutcome | null> {
   const files = await listKeyFiles(boot.root);
   if (files === null || files.some((name) => PRIVATE_KEY.test(name))) return null;
-  const keygen = await findKeygen(boot.path);
+  const keygen = await findKeygen();
   for (const name of files) await removeKeyFile(boot.root, name);
   for (const type of (boot.config ?? DEFAULT_HOST_KEYS).types) await generateKey(boot.root, type, keygen);
   const keys = await readHostKeys(boot.root);
   await writeUnclaimed(boot.stateDir, keys.map((key) => key.fingerprint));
-  if (boot.live) await writeConsole(boot.console ?? '/dev/console', boot.root);
+  if (boot.live) await writeConsole(CONSOLE, boot.root);
   return { published: true, keys, blocks: consoleBlocks(keys) };
 }

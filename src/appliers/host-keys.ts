@@ -15,11 +15,10 @@ export interface HostKeysOptions {
   config?: HostKeysConfig;
   /** Where keys generated without metadata are recorded until an instance adopts them. */
   stateDir?: string;
-  /** The console the blocks are written to when live (default /dev/console). */
-  console?: string;
-  /** PATH to find ssh-keygen on (default the process's). */
-  path?: string;
 }
+
+/** Where the blocks are written when live. */
+export const CONSOLE = '/dev/console';
 
 /** What plan() hands apply(). */
 export type HostKeyStep =
@@ -34,9 +33,9 @@ interface Remembered {
   how: 'generated' | 'kept' | 'adopted';
 }
 
-/** The running system's ssh-keygen; ERR_EXEC naming the reason when there is none. */
-export async function findKeygen(path?: string): Promise<string> {
-  const keygen = await findProgram('ssh-keygen', path);
+/** The running system's ssh-keygen (on PATH); ERR_EXEC naming the reason when there is none. */
+export async function findKeygen(): Promise<string> {
+  const keygen = await findProgram('ssh-keygen');
   if (keygen === null) {
     throw new MdctlError('ERR_EXEC', 'ssh-keygen is not installed: no host keys generated, the present ones are left as they are', {
       hint: 'install openssh-client (Debian, Ubuntu) or openssh (Fedora, RHEL)',
@@ -46,7 +45,7 @@ export async function findKeygen(path?: string): Promise<string> {
 }
 
 /** The removals, generations and console write that give the root new host keys. */
-export function regenerationSteps(root: string, files: readonly string[], types: readonly HostKeyType[], keygen: string, consoleDevice: string, live: boolean): Change[] {
+function regenerationSteps(root: string, files: readonly string[], types: readonly HostKeyType[], keygen: string, consoleDevice: string, live: boolean): Change[] {
   const dir = resolveUnder(root, SSH_DIR);
   const changes: Change[] = files.map((name) => ({
     applier: ID,
@@ -94,7 +93,6 @@ async function adoptable(root: string, stateDir: string | undefined): Promise<bo
 
 async function plan(options: HostKeysOptions, ctx: ApplyContext): Promise<Change[]> {
   const config = options.config ?? DEFAULT_HOST_KEYS;
-  const device = options.console ?? '/dev/console';
   const dir = resolveUnder(ctx.root, SSH_DIR);
   const files = await listKeyFiles(ctx.root);
   // No /etc/ssh under the root: no sshd to serve, nothing to do.
@@ -116,15 +114,15 @@ async function plan(options: HostKeysOptions, ctx: ApplyContext): Promise<Change
         summary: `adopt the ${count(privateKeys)} generated while no metadata could be read (not generated again)`,
         data: { kind: 'adopt', stateDir: options.stateDir } satisfies HostKeyStep,
       },
-      consoleChange(device, ctx.live),
+      consoleChange(CONSOLE, ctx.live),
     ];
   }
-  const keygen = await findKeygen(options.path);
-  return regenerationSteps(ctx.root, files, config.types, keygen, device, ctx.live);
+  const keygen = await findKeygen();
+  return regenerationSteps(ctx.root, files, config.types, keygen, CONSOLE, ctx.live);
 }
 
 /** Carries out one step under the root. */
-export async function applyStep(step: HostKeyStep, root: string, warn: (message: string) => void): Promise<void> {
+async function applyStep(step: HostKeyStep, root: string, warn: (message: string) => void): Promise<void> {
   switch (step.kind) {
     case 'remove':
       return removeKeyFile(root, step.name);
