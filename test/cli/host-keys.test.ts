@@ -186,6 +186,21 @@ test('without ssh-keygen on the system the applier fails with that reason (exit 
   assert.match(result.stderr, /^mdctl: host-keys: ssh-keygen is not installed: no host keys generated/m);
   assert.deepEqual(snapshot(img.ssh), keys);
   assert.equal(readFileSync(join(img.root, 'etc/hostname'), 'utf8'), 'dvr3-demo12\n');
+  const retried = await boot(img, seed.url, ['--only', 'host-keys']);
+  assert.equal(retried.status, 0, retried.stderr);
+  assert.notDeepEqual(snapshot(img.ssh), keys, 'nothing was remembered: the next boot with ssh-keygen replaces them');
+});
+
+test('--dry-run plans the removals and generations and changes nothing', async () => {
+  const img = image();
+  const keys = snapshot(img.ssh);
+  const result = await boot(img, seed.url, ['--dry-run', '--only', 'host-keys']);
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /^ {2}- .*\/etc\/ssh\/ssh_host_ecdsa_key: remove the image's host key file$/m);
+  assert.match(result.stdout, /^ {2}\+ .*\/etc\/ssh\/ssh_host_rsa_key: generate a new rsa host key \(and \.pub\) with \S*ssh-keygen$/m);
+  assert.deepEqual(snapshot(img.ssh), keys);
+  assert.deepEqual(readdirSync(img.state), []);
+  assert.equal(block(result.stdout, 'FINGERPRINTS'), null);
 });
 
 test('a boot that reads no metadata still gives a keyless image keys; the next boot with an instance adopts them', async () => {
