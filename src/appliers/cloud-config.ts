@@ -10,11 +10,9 @@ import type { Applier, ApplyContext, Change } from './types.js';
 
 export interface UserDataView {
   userData: UserData;
-  /** Vendor user-data; acted on (before user-data) only when `vendorUsed`. */
+  /** Vendor user-data; acted on (before user-data) when it is enabled and has no errors. */
   vendor: VendorData;
-  /** Vendor data is on (no user cloud-config `vendor_data: {enabled: false}`), has parts and no errors. */
-  vendorUsed: boolean;
-  /** false when user cloud-config turns vendor data off. */
+  /** false when user cloud-config turns vendor data off (`vendor_data: {enabled: false}`). */
   vendorEnabled: boolean;
   /**
    * Every cloud-config part merged, vendor data's first (so user-data's top-level keys replace
@@ -36,7 +34,7 @@ export function userDataOf(doc: Instance): UserDataView {
   const vendorEnabled = vendorDataEnabled(mergeCloudConfigs(userConfigs));
   const vendorUsed = vendorEnabled && vendor.errors.length === 0 && vendor.parts.length > 0;
   const configs = [...(vendorUsed ? configsOf(vendor.parts) : []), ...userConfigs];
-  const view = { userData, vendor, vendorUsed, vendorEnabled, config: userData.errors.length > 0 || configs.length === 0 ? null : mergeCloudConfigs(configs) };
+  const view = { userData, vendor, vendorEnabled, config: userData.errors.length > 0 || configs.length === 0 ? null : mergeCloudConfigs(configs) };
   parsed.set(doc, view);
   return view;
 }

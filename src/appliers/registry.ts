@@ -16,7 +16,7 @@ export interface SystemParts {
   routes: RouteTable;
   /** The state dir, where the scripts applier records and logs its runs; without it scripts are never run. */
   stateDir?: string;
-  /** The host-keys applier's config (host_keys), console and PATH. */
+  /** The host-keys applier's options: the config's host_keys. */
   hostKeys?: HostKeysOptions;
 }
 
