@@ -1,7 +1,7 @@
 // `mdctl boot` and SSH host keys in a scratch image root: replaced on an instance's first boot, kept later, published as cloud-init does.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -237,6 +237,31 @@ test('a boot that reads no metadata still gives a keyless image keys; the next b
   } finally {
     server.close();
   }
+});
+
+test('an /etc/ssh that is a symbolic link out of the root is refused (exit 3); nothing outside is touched', async () => {
+  const img = image();
+  const outside = makeRoot();
+  execFileSync('cp', ['-a', `${img.ssh}/.`, outside]);
+  execFileSync('rm', ['-r', img.ssh]);
+  symlinkSync(outside, img.ssh);
+  const before = snapshot(outside);
+  const result = await boot(img, seed.url);
+  assert.equal(result.status, 3, result.stderr);
+  assert.match(result.stderr, /^mdctl: host-keys: refusing .*: .* is a symbolic link/m);
+  assert.deepEqual(snapshot(outside), before);
+  assert.equal(readFileSync(join(img.root, 'etc/hostname'), 'utf8'), 'dvr3-demo12\n');
+});
+
+test('a .pub that is not a key is left out of the blocks; the run does not fail', async () => {
+  const img = image({ config: 'host_keys: {types: [ed25519]}\n' });
+  const first = await boot(img, seed.url);
+  assert.equal(first.status, 0, first.stderr);
+  writeFileSync(join(img.ssh, 'ssh_host_junk_key.pub'), 'not a key\n');
+  const result = await boot(img, seed.url, ['--json']);
+  assert.equal(result.status, 0, result.stderr);
+  const report = JSON.parse(result.stdout) as { host_keys: { fingerprints: { file: string }[] } };
+  assert.deepEqual(report.host_keys.fingerprints.map((key) => key.file), [join(img.ssh, 'ssh_host_ed25519_key.pub')]);
 });
 
 test('an image without /etc/ssh (no sshd) gets no host keys', async () => {
