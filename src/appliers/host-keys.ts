@@ -44,26 +44,31 @@ export async function findKeygen(): Promise<string> {
   return keygen;
 }
 
-/** The removals, generations and console write that give the root new host keys. */
-function regenerationSteps(root: string, files: readonly string[], types: readonly HostKeyType[], keygen: string, consoleDevice: string, live: boolean): Change[] {
+/**
+ * The generations, removals and console write that give the root new host keys. New keys are
+ * renamed over the old ones of their type first, and only then are the other image files
+ * removed: sshd has keys at every moment, even when ssh-keygen fails half way.
+ */
+function regenerationSteps(root: string, files: readonly string[], types: readonly HostKeyType[], keygen: string, live: boolean): Change[] {
   const dir = resolveUnder(root, SSH_DIR);
-  const changes: Change[] = files.map((name) => ({
+  const changes: Change[] = types.map((type) => ({
     applier: ID,
-    action: 'delete',
-    target: posix.join(dir, name),
-    summary: "remove the image's host key file",
-    data: { kind: 'remove', name } satisfies HostKeyStep,
+    action: files.includes(`ssh_host_${type}_key`) ? 'update' : 'create',
+    target: posix.join(dir, `ssh_host_${type}_key`),
+    summary: `generate a new ${type} host key (and .pub) with ${keygen}`,
+    data: { kind: 'generate', type, keygen } satisfies HostKeyStep,
   }));
-  for (const type of types) {
+  const replaced = new Set(types.flatMap((type) => [`ssh_host_${type}_key`, `ssh_host_${type}_key.pub`]));
+  for (const name of files.filter((file) => !replaced.has(file))) {
     changes.push({
       applier: ID,
-      action: 'create',
-      target: posix.join(dir, `ssh_host_${type}_key`),
-      summary: `generate a new ${type} host key (and .pub) with ${keygen}`,
-      data: { kind: 'generate', type, keygen } satisfies HostKeyStep,
+      action: 'delete',
+      target: posix.join(dir, name),
+      summary: "remove the image's host key file",
+      data: { kind: 'remove', name } satisfies HostKeyStep,
     });
   }
-  changes.push(consoleChange(consoleDevice, live));
+  changes.push(consoleChange(CONSOLE, live));
   return changes;
 }
 
@@ -118,7 +123,7 @@ async function plan(options: HostKeysOptions, ctx: ApplyContext): Promise<Change
     ];
   }
   const keygen = await findKeygen();
-  return regenerationSteps(ctx.root, files, config.types, keygen, CONSOLE, ctx.live);
+  return regenerationSteps(ctx.root, files, config.types, keygen, ctx.live);
 }
 
 /** Carries out one step under the root. */

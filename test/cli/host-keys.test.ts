@@ -100,6 +100,7 @@ function assertNoPrivateKeys(img: Image, outputs: CliResult[]): void {
 test('first boot: the baked keys and certificate go, new keys of the default types come with sshd modes, and are published', async () => {
   const img = image();
   const baked = keygenFingerprints(img.ssh);
+  writeFileSync(join(img.ssh, 'ssh_host_dsa_key'), 'an old DSA key\n', { mode: 0o600 });
   const result = await boot(img, seed.url);
   assert.equal(result.status, 0, result.stderr);
   assert.deepEqual(readdirSync(img.ssh).sort(), [
@@ -124,6 +125,8 @@ test('first boot: the baked keys and certificate go, new keys of the default typ
   assert.deepEqual(block(result.stdout, 'KEYS'), pubs);
   assert.match(result.stdout, /^#{61}\n-----BEGIN SSH HOST KEY FINGERPRINTS-----\n/m);
   assert.match(result.stdout, /\/etc\/ssh\/ssh_host_ed25519_key-cert\.pub: remove the image's host key file/);
+  assert.match(result.stdout, /\/etc\/ssh\/ssh_host_dsa_key: remove the image's host key file/);
+  assert.ok(result.stdout.indexOf('ssh_host_rsa_key: generate') < result.stdout.indexOf('ssh_host_dsa_key: remove'), 'new keys first, then the removals');
   assert.match(result.stdout, /\/dev\/console: print the host key fingerprints and public keys \(skipped: not live\)/);
   assertNoPrivateKeys(img, [result]);
 });
@@ -196,8 +199,9 @@ test('--dry-run plans the removals and generations and changes nothing', async (
   const keys = snapshot(img.ssh);
   const result = await boot(img, seed.url, ['--dry-run', '--only', 'host-keys']);
   assert.equal(result.status, 0, result.stderr);
-  assert.match(result.stdout, /^ {2}- .*\/etc\/ssh\/ssh_host_ecdsa_key: remove the image's host key file$/m);
+  assert.match(result.stdout, /^ {2}~ .*\/etc\/ssh\/ssh_host_ecdsa_key: generate a new ecdsa host key \(and \.pub\) with \S*ssh-keygen$/m);
   assert.match(result.stdout, /^ {2}\+ .*\/etc\/ssh\/ssh_host_rsa_key: generate a new rsa host key \(and \.pub\) with \S*ssh-keygen$/m);
+  assert.match(result.stdout, /^ {2}- .*\/etc\/ssh\/ssh_host_ed25519_key-cert\.pub: remove the image's host key file$/m);
   assert.deepEqual(snapshot(img.ssh), keys);
   assert.deepEqual(readdirSync(img.state), []);
   assert.equal(block(result.stdout, 'FINGERPRINTS'), null);
