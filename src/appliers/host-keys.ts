@@ -1,4 +1,5 @@
 // The host-keys applier: on an instance's first boot the image's SSH host keys give way to new ones; later boots keep them.
+import { access } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { MdctlError, quote } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
@@ -7,6 +8,7 @@ import { resolveUnder } from '../system/files.js';
 import { findProgram } from '../system/which.js';
 import { PRIVATE_KEY, SSH_DIR, generateKey, listKeyFiles, readHostKeys, removeKeyFile, writeConsole } from './host-key-files.js';
 import { readUnclaimed, removeUnclaimed, unclaimedPath } from './host-key-unclaimed.js';
+import { statePath } from './state.js';
 import type { Applier, ApplyContext, Change, ChangeResult } from './types.js';
 
 const ID = 'host-keys';
@@ -27,21 +29,32 @@ export type HostKeyStep =
   | { kind: 'adopt'; stateDir: string }
   | { kind: 'console'; device: string };
 
-/** What the applier remembers for the instance: that its keys are its own, and since when. */
+/**
+ * What the applier remembers for the instance: that its keys are its own, and since when; or
+ * "pending" when its first boot could not finish them (the next run tries again).
+ */
 interface Remembered {
   since: string;
-  how: 'generated' | 'kept' | 'adopted';
+  how: 'generated' | 'kept' | 'adopted' | 'pending';
 }
+
+const NO_KEYGEN = 'ssh-keygen is not installed: no host keys generated, the present ones are left as they are';
+const KEYGEN_HINT = 'install openssh-client (Debian, Ubuntu) or openssh (Fedora, RHEL)';
 
 /** The running system's ssh-keygen (on PATH); ERR_EXEC naming the reason when there is none. */
 export async function findKeygen(): Promise<string> {
   const keygen = await findProgram('ssh-keygen');
-  if (keygen === null) {
-    throw new MdctlError('ERR_EXEC', 'ssh-keygen is not installed: no host keys generated, the present ones are left as they are', {
-      hint: 'install openssh-client (Debian, Ubuntu) or openssh (Fedora, RHEL)',
-    });
-  }
+  if (keygen === null) throw new MdctlError('ERR_EXEC', NO_KEYGEN, { hint: KEYGEN_HINT });
   return keygen;
+}
+
+/** Whether the state dir has a record of the instance (written by an mdctl that did not manage host keys yet, or that skipped them). */
+async function knownInstance(stateDir: string | undefined, instanceId: string): Promise<boolean> {
+  if (stateDir === undefined) return false;
+  return access(statePath(stateDir, instanceId)).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -96,7 +109,12 @@ async function adoptable(root: string, stateDir: string | undefined): Promise<bo
   return current.length > 0 && JSON.stringify(current) === JSON.stringify([...unclaimed].sort());
 }
 
-async function plan(options: HostKeysOptions, ctx: ApplyContext): Promise<Change[]> {
+function kept(dir: string, summary: string, how: Remembered['how']): Change[] {
+  return [{ applier: ID, action: 'noop', target: dir, summary, data: { how } }];
+}
+
+/** The plan; `run.pending` is set when the keys cannot be made (no ssh-keygen), so the next run tries again. */
+async function plan(options: HostKeysOptions, doc: Instance, ctx: ApplyContext, run: { pending: boolean }): Promise<Change[]> {
   const config = options.config ?? DEFAULT_HOST_KEYS;
   const dir = resolveUnder(ctx.root, SSH_DIR);
   const files = await listKeyFiles(ctx.root);
@@ -104,13 +122,15 @@ async function plan(options: HostKeysOptions, ctx: ApplyContext): Promise<Change
   if (files === null) return [];
   const privateKeys = files.filter((name) => PRIVATE_KEY.test(name)).length;
   const previous = ctx.previous as Remembered | undefined;
-  if (previous !== undefined && privateKeys > 0) {
-    return [{ applier: ID, action: 'noop', target: dir, summary: `kept: ${count(privateKeys)} of this instance (${previous.how} ${previous.since})`, data: { how: previous.how } }];
+  const settled = previous !== undefined && previous.how !== 'pending';
+  if (privateKeys > 0) {
+    if (settled) return kept(dir, `kept: ${count(privateKeys)} of this instance (${previous.how} ${previous.since})`, previous.how);
+    if (previous === undefined && (await knownInstance(options.stateDir, doc.instance_id))) {
+      return kept(dir, `kept: ${count(privateKeys)} (this instance booted before mdctl managed its host keys)`, 'kept');
+    }
+    if (!config.regenerate) return kept(dir, `kept: the image's ${count(privateKeys)} (host_keys.regenerate is false)`, 'kept');
   }
-  if (previous === undefined && privateKeys > 0 && !config.regenerate) {
-    return [{ applier: ID, action: 'noop', target: dir, summary: `kept: the image's ${count(privateKeys)} (host_keys.regenerate is false)`, data: { how: 'kept' } }];
-  }
-  if (previous === undefined && options.stateDir !== undefined && (await adoptable(ctx.root, options.stateDir))) {
+  if (!settled && options.stateDir !== undefined && (await adoptable(ctx.root, options.stateDir))) {
     return [
       {
         applier: ID,
@@ -122,7 +142,12 @@ async function plan(options: HostKeysOptions, ctx: ApplyContext): Promise<Change
       consoleChange(CONSOLE, ctx.live),
     ];
   }
-  const keygen = await findKeygen();
+  const keygen = await findProgram('ssh-keygen');
+  if (keygen === null) {
+    run.pending = true;
+    ctx.refuse(`${NO_KEYGEN} (${KEYGEN_HINT})`);
+    return [];
+  }
   return regenerationSteps(ctx.root, files, config.types, keygen, ctx.live);
 }
 
@@ -140,29 +165,34 @@ async function applyStep(step: HostKeyStep, root: string, warn: (message: string
   }
 }
 
-/** What to remember: how the instance's keys came to be, once they are in place; nothing when a step failed. */
-function remembered(results: readonly ChangeResult[], previous: unknown): Remembered | undefined {
-  if (results.length === 0 || results.some((result) => result.status === 'failed' || result.status === 'dry-run')) return undefined;
-  const kept = results.find((result) => result.change.action === 'noop')?.change.data as { how?: Remembered['how'] } | undefined;
-  if (kept?.how !== undefined) return (previous as Remembered | undefined) ?? { since: new Date().toISOString(), how: kept.how };
+/** What to remember: how the instance's keys came to be once they are in place; "pending" when they could not be made. */
+function remembered(results: readonly ChangeResult[], previous: Remembered | undefined, pending: boolean): Remembered | undefined {
+  const since = new Date().toISOString();
+  if (pending || results.some((result) => result.status === 'failed')) return { since, how: 'pending' };
+  const noop = results.find((result) => result.change.action === 'noop')?.change.data as { how?: Remembered['how'] } | undefined;
+  if (noop?.how !== undefined) return previous !== undefined && previous.how !== 'pending' ? previous : { since, how: noop.how };
   const steps = results.flatMap((result) => {
     const step = result.change.data as Partial<HostKeyStep> | undefined;
-    return step?.kind === undefined ? [] : [step as HostKeyStep];
+    return result.status === 'applied' && step?.kind !== undefined ? [step as HostKeyStep] : [];
   });
   if (!steps.some((step) => step.kind === 'generate' || step.kind === 'adopt')) return undefined;
-  return { since: new Date().toISOString(), how: steps.some((step) => step.kind === 'adopt') ? 'adopted' : 'generated' };
+  return { since, how: steps.some((step) => step.kind === 'adopt') ? 'adopted' : 'generated' };
 }
 
 export function hostKeysApplier(options: HostKeysOptions = {}): Applier {
+  const run = { pending: false };
   return {
     id: ID,
     description: "replaces the image's SSH host keys with new ones on an instance's first boot and prints their fingerprints",
-    plan: (_doc: Instance, ctx: ApplyContext) => plan(options, ctx),
+    plan(doc: Instance, ctx: ApplyContext) {
+      run.pending = false;
+      return plan(options, doc, ctx, run);
+    },
     async apply(change, ctx) {
       const step = change.data as HostKeyStep | undefined;
       if (step === undefined || typeof step.kind !== 'string') throw new MdctlError('ERR_FAILED', `cannot apply ${quote(change.target)}: not planned by this applier`);
       await applyStep(step, ctx.root, (message) => ctx.warn(message));
     },
-    remember: (results, ctx) => remembered(results, ctx.previous),
+    remember: (results, ctx) => remembered(results, ctx.previous as Remembered | undefined, run.pending),
   };
 }

@@ -189,9 +189,24 @@ test('without ssh-keygen on the system the applier fails with that reason (exit 
   assert.match(result.stderr, /^mdctl: host-keys: ssh-keygen is not installed: no host keys generated/m);
   assert.deepEqual(snapshot(img.ssh), keys);
   assert.equal(readFileSync(join(img.root, 'etc/hostname'), 'utf8'), 'dvr3-demo12\n');
+  const pending = JSON.parse(readFileSync(join(img.state, `instances/${SEED_UUID}.json`), 'utf8')) as { appliers: Record<string, { how?: string }> };
+  assert.equal(pending.appliers['host-keys']?.how, 'pending');
   const retried = await boot(img, seed.url, ['--only', 'host-keys']);
   assert.equal(retried.status, 0, retried.stderr);
-  assert.notDeepEqual(snapshot(img.ssh), keys, 'nothing was remembered: the next boot with ssh-keygen replaces them');
+  assert.notDeepEqual(snapshot(img.ssh), keys, 'pending: the next boot with ssh-keygen replaces them');
+});
+
+test('an instance the state dir knew before host keys were managed (an upgrade, or host-keys skipped) keeps its keys', async () => {
+  const img = image();
+  const skipped = await boot(img, seed.url, ['--skip', 'host-keys']);
+  assert.equal(skipped.status, 0, skipped.stderr);
+  const keys = snapshot(img.ssh);
+  const result = await boot(img, seed.url);
+  assert.equal(result.status, 0, result.stderr);
+  assert.deepEqual(snapshot(img.ssh), keys);
+  assert.match(result.stdout, /kept: 2 host keys \(this instance booted before mdctl managed its host keys\)/);
+  const state = JSON.parse(readFileSync(join(img.state, `instances/${SEED_UUID}.json`), 'utf8')) as { appliers: Record<string, { how?: string }> };
+  assert.equal(state.appliers['host-keys']?.how, 'kept');
 });
 
 test('--dry-run plans the removals and generations and changes nothing', async () => {
