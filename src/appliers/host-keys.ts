@@ -109,6 +109,13 @@ async function adoptable(root: string, stateDir: string | undefined): Promise<bo
   return current.length > 0 && JSON.stringify(current) === JSON.stringify([...unclaimed].sort());
 }
 
+/** What a state file says for this applier, when it has the shape this applier writes (else nothing: a first boot). */
+function rememberedBefore(value: unknown): Remembered | undefined {
+  const record = value as Partial<Remembered> | null | undefined;
+  const hows: readonly unknown[] = ['generated', 'kept', 'adopted', 'pending'];
+  return typeof record === 'object' && record !== null && typeof record.since === 'string' && hows.includes(record.how) ? (record as Remembered) : undefined;
+}
+
 function kept(dir: string, summary: string, how: Remembered['how']): Change[] {
   return [{ applier: ID, action: 'noop', target: dir, summary, data: { how } }];
 }
@@ -121,7 +128,7 @@ async function plan(options: HostKeysOptions, doc: Instance, ctx: ApplyContext, 
   // No /etc/ssh under the root: no sshd to serve, nothing to do.
   if (files === null) return [];
   const privateKeys = files.filter((name) => PRIVATE_KEY.test(name)).length;
-  const previous = ctx.previous as Remembered | undefined;
+  const previous = rememberedBefore(ctx.previous);
   const settled = previous !== undefined && previous.how !== 'pending';
   if (privateKeys > 0) {
     if (settled) return kept(dir, `kept: ${count(privateKeys)} of this instance (${previous.how} ${previous.since})`, previous.how);
@@ -193,6 +200,6 @@ export function hostKeysApplier(options: HostKeysOptions = {}): Applier {
       if (step === undefined || typeof step.kind !== 'string') throw new MdctlError('ERR_FAILED', `cannot apply ${quote(change.target)}: not planned by this applier`);
       await applyStep(step, ctx.root, (message) => ctx.warn(message));
     },
-    remember: (results, ctx) => remembered(results, ctx.previous as Remembered | undefined, run.pending),
+    remember: (results, ctx) => remembered(results, rememberedBefore(ctx.previous), run.pending),
   };
 }
