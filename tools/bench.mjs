@@ -1,6 +1,6 @@
 // `npm run bench`: times mdctl (bin/mdctl.js and a fresh single-file build) against the emulator on loopback and prints every budget as MET or MISSED.
-import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chownSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,8 +132,27 @@ async function buildBundle() {
   return out;
 }
 
-/** An image root for `mdctl boot --root`: passwd with a login user and its home, hosts, hostname. */
-function makeRoot() {
+/** SSH host keys made once, outside every timing, that each boot root carries as the image's; null without ssh-keygen. */
+let imageKeys;
+function imageHostKeys() {
+  if (imageKeys !== undefined) return imageKeys;
+  imageKeys = fresh('image-host-keys');
+  try {
+    for (const type of ['ed25519', 'ecdsa', 'rsa']) execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-C', 'bench@image', '-f', join(imageKeys, `ssh_host_${type}_key`)]);
+  } catch {
+    say('host keys: not measured (no ssh-keygen)');
+    imageKeys = null;
+  }
+  return imageKeys;
+}
+
+/**
+ * An image root for `mdctl boot --root`: passwd with a login user and its home, hosts, hostname,
+ * and /etc/ssh with the image's host keys. The budgeted boot keeps them (host_keys.regenerate
+ * false: the host-keys applier plans and reads, ssh-keygen never runs); `regenerate` boots as a
+ * new instance does, generating three keys (shown apart, no budget).
+ */
+function makeRoot({ regenerate = false } = {}) {
   const root = fresh('root');
   mkdirSync(join(root, 'etc/mdctl'), { recursive: true });
   mkdirSync(join(root, 'root'), { mode: 0o700 });
@@ -143,13 +162,15 @@ function makeRoot() {
   writeFileSync(join(root, 'etc/group'), 'root:x:0:\ncloud:x:1000:\n');
   writeFileSync(join(root, 'etc/hosts'), '127.0.0.1\tlocalhost\n');
   writeFileSync(join(root, 'etc/hostname'), 'localhost\n');
-  writeFileSync(join(root, 'etc/mdctl/config.yaml'), '# no settings: the defaults\n');
+  const keys = imageHostKeys();
+  if (keys !== null) cpSync(keys, join(root, 'etc/ssh'), { recursive: true });
+  writeFileSync(join(root, 'etc/mdctl/config.yaml'), regenerate ? '# no settings: the defaults\n' : 'host_keys: {regenerate: false}\n');
   return root;
 }
 
 /** The argv of one `mdctl boot` into a fresh root, state and cache. */
-function bootArgv(launcher, endpoint, timeoutSeconds) {
-  const root = makeRoot();
+function bootArgv(launcher, endpoint, timeoutSeconds, options = {}) {
+  const root = makeRoot(options);
   return [
     ...launcher.argv, 'boot', '--endpoint', endpoint, '--root', root, '--no-live', '--cache-dir', fresh('boot-cache'),
     '--state-dir', fresh('boot-state'), '--config', join(root, 'etc/mdctl/config.yaml'), '--timeout', String(timeoutSeconds), '-q',
@@ -314,6 +335,14 @@ async function main() {
     scenarios.push({
       id: 'boot/largest-user-data', launcher, argv: () => bootArgv(launcher, heavy.url, 30),
       title: `boot, largest user-data (${USER_DATA_PARTS} parts, ${mib(largest.inflated / 1024)} MiB inflated, ${largest.wire} base64 bytes)`,
+    });
+  }
+  // A first boot that generates host keys (ed25519, ecdsa, rsa with the system's ssh-keygen): shown apart, no budget.
+  if (boot && imageHostKeys() !== null) {
+    const launcher = launchers[0];
+    scenarios.push({
+      id: 'boot/host-keys', title: 'boot --root TMP --no-live, generating 3 host keys (no budget)', launcher: { ...launcher, name: `${launcher.name}, keygen` },
+      argv: () => bootArgv(launcher, emulator.url, 30, { regenerate: true }),
     });
   }
   // The first run of a new build has no code cache yet (it writes one as it exits): shown, no

@@ -1,15 +1,23 @@
-// cloud-config onto the appliers: the parsed user-data of a document (once per document), and the hostname and ssh-keys appliers seeing cloud-config's values.
+// cloud-config onto the appliers: the parsed user-data and vendor data of a document (once per document), and the hostname and ssh-keys appliers seeing cloud-config's values.
 import type { Instance, PublicKey } from '../core/instance.js';
 import { mergeCloudConfigs, type CloudConfig } from '../model/userdata/cloud-config.js';
 import { readAuthorizedKeys, readHostname, type HostnameSettings } from '../model/userdata/keys.js';
 import { parseUserData, userDataBytes } from '../model/userdata/parse.js';
 import type { UserData } from '../model/userdata/types.js';
+import { parseVendorData, vendorDataEnabled, type VendorData } from '../model/userdata/vendor.js';
 import { MdctlError } from '../core/errors.js';
 import type { Applier, ApplyContext, Change } from './types.js';
 
-interface UserDataView {
+export interface UserDataView {
   userData: UserData;
-  /** Every cloud-config part merged; null when there is none or the user-data has errors (then nothing of it is used). */
+  /** Vendor user-data; acted on (before user-data) when it is enabled and has no errors. */
+  vendor: VendorData;
+  /** false when user cloud-config turns vendor data off (`vendor_data: {enabled: false}`). */
+  vendorEnabled: boolean;
+  /**
+   * Every cloud-config part merged, vendor data's first (so user-data's top-level keys replace
+   * them); null when there is none or the user-data has errors (then nothing of it is used).
+   */
   config: CloudConfig | null;
 }
 
@@ -20,8 +28,13 @@ export function userDataOf(doc: Instance): UserDataView {
   const known = parsed.get(doc);
   if (known !== undefined) return known;
   const userData = parseUserData(userDataBytes(doc));
-  const configs = userData.parts.flatMap((part) => (part.cloudConfig === undefined ? [] : [part.cloudConfig]));
-  const view = { userData, config: userData.errors.length > 0 || configs.length === 0 ? null : mergeCloudConfigs(configs) };
+  const vendor = parseVendorData(doc.openstack);
+  const configsOf = (parts: UserData['parts']): CloudConfig[] => parts.flatMap((part) => (part.cloudConfig === undefined ? [] : [part.cloudConfig]));
+  const userConfigs = configsOf(userData.parts);
+  const vendorEnabled = vendorDataEnabled(mergeCloudConfigs(userConfigs));
+  const vendorUsed = vendorEnabled && vendor.errors.length === 0 && vendor.parts.length > 0;
+  const configs = [...(vendorUsed ? configsOf(vendor.parts) : []), ...userConfigs];
+  const view = { userData, vendor, vendorEnabled, config: userData.errors.length > 0 || configs.length === 0 ? null : mergeCloudConfigs(configs) };
   parsed.set(doc, view);
   return view;
 }

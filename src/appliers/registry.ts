@@ -2,8 +2,10 @@
 import type { HostnameSetter } from '../system/hostname.js';
 import type { RouteTable } from '../system/iproute.js';
 import { withCloudConfigHostname, withCloudConfigKeys } from './cloud-config.js';
+import { hostKeysApplier, type HostKeysOptions } from './host-keys.js';
 import { hostnameApplier } from './hostname.js';
 import { NO_ADDRESSES, networkApplier, type NetworkParts } from './network/applier.js';
+import { randomSeedApplier } from './random-seed.js';
 import { routesApplier } from './routes.js';
 import { scriptsApplier } from './scripts.js';
 import { sshKeysApplier } from './ssh-keys.js';
@@ -17,12 +19,16 @@ interface SystemParts {
   stateDir?: string;
   /** The network applier's renderer setting and live address table; without it the network applier renders for the image (auto) and acts on nothing live. */
   network?: Omit<NetworkParts, 'stateDir'>;
+  /** The host-keys applier's options: the config's host_keys. */
+  hostKeys?: HostKeysOptions;
 }
 
-export const BUILTIN_IDS = ['hostname', 'ssh-keys', 'network', 'routes', 'write-files', 'scripts'] as const;
+export const BUILTIN_IDS = ['random-seed', 'host-keys', 'hostname', 'ssh-keys', 'network', 'routes', 'write-files', 'scripts'] as const;
 
 export function builtinAppliers(parts: SystemParts): Applier[] {
   return [
+    randomSeedApplier(),
+    hostKeysApplier({ ...parts.hostKeys, ...(parts.stateDir === undefined ? {} : { stateDir: parts.stateDir }) }),
     withCloudConfigHostname(hostnameApplier(parts.hostname)),
     withCloudConfigKeys(sshKeysApplier()),
     networkApplier({ renderer: 'auto', addresses: NO_ADDRESSES, ...parts.network, ...(parts.stateDir === undefined ? {} : { stateDir: parts.stateDir }) }),

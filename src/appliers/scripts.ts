@@ -1,14 +1,14 @@
-// The scripts applier: "#!" parts and cloud-config runcmd, each run once per instance on a live system (chrooted into a root that is not /), with a timeout, logged in the state dir.
+// The scripts applier: vendor data's and user-data's "#!" parts and cloud-config runcmd, each run once per instance on a live system (chrooted into a root that is not /), with a timeout, logged in the state dir.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MdctlError, quote } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
 import { ignoredKeys, readRuncmd } from '../model/userdata/keys.js';
-import { ACTED_ON } from '../model/userdata/types.js';
+import { ACTED_ON, type UserDataPart } from '../model/userdata/types.js';
 import { makeDirectoriesUnder, removeFileUnder, writeFileAtomic } from '../system/files.js';
 import { runLogged, type LoggedRun } from '../system/logged-run.js';
-import { usableUserData } from './cloud-config.js';
+import { usableUserData, type UserDataView } from './cloud-config.js';
 import { stateFileName } from './state.js';
 import type { Applier, ApplyContext, Change } from './types.js';
 
@@ -65,15 +65,35 @@ function pad(index: number): string {
 }
 
 /** The parts and runcmd entries in the order they run: parts first (as they appear), then runcmd. */
-function units(doc: Instance, ctx: ApplyContext): Unit[] {
-  const { userData, config } = usableUserData(doc);
-  for (const part of userData.parts) {
+/** The "#!" parts of user-data or vendor data as units named <prefix>-NNN; other kinds are reported as not run. */
+function scriptUnits(parts: readonly UserDataPart[], what: string, prefix: string, ctx: ApplyContext): Unit[] {
+  for (const part of parts) {
     if (ACTED_ON.includes(part.type)) continue;
-    ctx.warn(`user-data part ${part.index} (${part.content_type}${part.filename === undefined ? '' : `, ${quote(part.filename)}`}, ${part.size} bytes) is kept and not run: mdctl acts only on cloud-config and "#!" scripts`);
+    ctx.warn(`${what} part ${part.index} (${part.content_type}${part.filename === undefined ? '' : `, ${quote(part.filename)}`}, ${part.size} bytes) is kept and not run: mdctl acts only on cloud-config and "#!" scripts`);
   }
-  const list: Unit[] = userData.parts
+  return parts
     .filter((part) => part.type === 'script')
-    .map((part) => ({ name: `part-${pad(part.index)}`, argv: [], script: part.body.toString('base64'), sha256: sha256(part.body) }));
+    .map((part) => ({ name: `${prefix}-${pad(part.index)}`, argv: [], script: part.body.toString('base64'), sha256: sha256(part.body) }));
+}
+
+/** Vendor data's parts when it is used; its errors fail this applier (its scripts are not run), a user's "off" is a note. */
+function vendorUnits(view: UserDataView, ctx: ApplyContext): Unit[] {
+  if (view.vendor.parts.length === 0 && view.vendor.errors.length === 0) return [];
+  if (!view.vendorEnabled) {
+    ctx.warn('vendor data is turned off by the user-data (cloud-config vendor_data: {enabled: false}); none of it is acted on');
+    return [];
+  }
+  if (view.vendor.errors.length > 0) {
+    ctx.refuse(`vendor data refused: ${view.vendor.errors.join('; ')}; none of it is acted on`);
+    return [];
+  }
+  return scriptUnits(view.vendor.parts, 'vendor data', 'vendor-part', ctx);
+}
+
+function units(doc: Instance, ctx: ApplyContext): Unit[] {
+  const view = usableUserData(doc);
+  const { userData, config } = view;
+  const list: Unit[] = [...vendorUnits(view, ctx), ...scriptUnits(userData.parts, 'user-data', 'part', ctx)];
   if (config !== null) {
     const ignored = ignoredKeys(config);
     if (ignored.length > 0) ctx.warn(`cloud-config keys ignored (not supported): ${ignored.map((key) => quote(key, 40)).join(', ')}`);

@@ -5,7 +5,7 @@ import { readCache } from '../cache/cache.js';
 import { DEFAULT_CONFIG } from '../core/defaults.js';
 import { answerFromCache } from './cached-answer.js';
 import type { GlobalOptions } from './context.js';
-import { lookup, namesUserDataParts, parseKey } from './keypath.js';
+import { lookup, namesUserDataParts, namesVendorDataParts, parseKey } from './keypath.js';
 import { COMMANDS, GLOBAL_OPTIONS, optionKey, type CommandSpec, type OptionSpec } from './spec.js';
 
 /** Commands whose plain invocations skip commander: `get` runs in scripts, many times. */
@@ -102,7 +102,7 @@ export async function directAnswer(argv: readonly string[], env: NodeJS.ProcessE
   if (!configSaysNothing(direct.opts.config)) return null;
   const key = direct.args[0] ?? '';
   const segments = parseKey(key);
-  if (namesUserDataParts(segments)) return null;
+  if (namesUserDataParts(segments) || namesVendorDataParts(segments)) return null;
   try {
     const { answer } = answerFromCache(await readCache(direct.opts.cacheDir), key, segments);
     if (answer === null || answer.withoutSensitive !== null) return null;

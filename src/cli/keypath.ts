@@ -17,6 +17,11 @@ export function namesUserDataParts(segments: readonly string[]): boolean {
   return segments[0] !== undefined && fold(segments[0]) === 'user_data' && segments[1] === 'parts';
 }
 
+/** Whether the key names the vendor data parts view: "vendor-data.parts" (or "vendor_data.parts") and below. */
+export function namesVendorDataParts(segments: readonly string[]): boolean {
+  return segments[0] !== undefined && fold(segments[0]) === 'vendor_data' && segments[1] === 'parts';
+}
+
 /** The key of `node` that `segment` names: the exact key first, else one equal up to "-"/"_". */
 function member(node: Record<string, unknown>, segment: string): string | undefined {
   if (Object.hasOwn(node, segment)) return segment;

@@ -1,4 +1,4 @@
-// The config file (/etc/mdctl/config.yaml): key user, applier selection, plugin modules, boot deadline; strict keys and types.
+// The config file (/etc/mdctl/config.yaml): key user, applier selection, plugin modules, boot deadline, network renderer, host keys; strict keys and types.
 import { dirname, resolve } from 'node:path';
 import { MdctlError, quote } from '../core/errors.js';
 import { DEFAULT_CONFIG, timeoutProblem } from '../core/defaults.js';
@@ -23,6 +23,8 @@ export interface MdctlConfig {
   boot_timeout?: number;
   /** The network applier's settings. */
   network?: NetworkConfig;
+  /** SSH host keys: the types generated for each instance, and whether the image's keys are replaced. */
+  host_keys?: HostKeysConfig;
 }
 
 export const NETWORK_RENDERERS = ['auto', 'networkd', 'networkmanager', 'none'] as const;
@@ -32,7 +34,18 @@ export interface NetworkConfig {
   renderer: (typeof NETWORK_RENDERERS)[number];
 }
 
-export const CONFIG_KEYS = ['user', 'appliers', 'only', 'skip', 'boot_timeout', 'network'] as const;
+export const HOST_KEY_TYPES = ['ed25519', 'ecdsa', 'rsa'] as const;
+export type HostKeyType = (typeof HOST_KEY_TYPES)[number];
+
+export interface HostKeysConfig {
+  types: HostKeyType[];
+  /** false: the image's host keys are kept (new ones only when it has none). */
+  regenerate: boolean;
+}
+
+export const DEFAULT_HOST_KEYS: HostKeysConfig = { types: [...HOST_KEY_TYPES], regenerate: true };
+
+export const CONFIG_KEYS = ['user', 'appliers', 'only', 'skip', 'boot_timeout', 'network', 'host_keys'] as const;
 
 function refuse(path: string, key: string, why: string): MdctlError {
   return new MdctlError('ERR_CONFIG', `config ${quote(path)}: ${quote(key)} ${why}`, { hint: `keys: ${CONFIG_KEYS.join(', ')}` });
@@ -55,6 +68,26 @@ function networkConfig(path: string, value: unknown): NetworkConfig {
     network.renderer = item as NetworkConfig['renderer'];
   }
   return network;
+}
+
+/** host_keys: {types: [...], regenerate: true|false}, both optional, nothing else. */
+function hostKeys(path: string, value: unknown): HostKeysConfig {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw refuse(path, 'host_keys', 'must be a mapping with types and regenerate');
+  const config: HostKeysConfig = { ...DEFAULT_HOST_KEYS };
+  for (const [key, item] of Object.entries(value)) {
+    if (key === 'regenerate') {
+      if (typeof item !== 'boolean') throw refuse(path, 'host_keys.regenerate', 'must be true or false');
+      config.regenerate = item;
+    } else if (key === 'types') {
+      const types = stringList(path, 'host_keys.types', item);
+      const bad = types.find((type) => !(HOST_KEY_TYPES as readonly string[]).includes(type));
+      if (bad !== undefined || types.length === 0) throw refuse(path, 'host_keys.types', `must list key types among ${HOST_KEY_TYPES.join(', ')}`);
+      config.types = [...new Set(types as HostKeyType[])];
+    } else {
+      throw refuse(path, `host_keys.${key}`, 'is not a known key (types, regenerate)');
+    }
+  }
+  return config;
 }
 
 /** Checks parsed YAML against the config keys; refuses unknown keys and wrong types by name. */
@@ -85,6 +118,9 @@ export function parseConfig(value: unknown, path: string): MdctlConfig {
         break;
       case 'network':
         config.network = networkConfig(path, item);
+        break;
+      case 'host_keys':
+        config.host_keys = hostKeys(path, item);
         break;
       default:
         throw refuse(path, key, 'is not a known key');

@@ -26,6 +26,9 @@ export function defaultConfigText(): string {
     '# The network manager the network applier writes files for: auto (the one the image enables),',
     '# networkd, networkmanager, or none (no files; the live addresses are still set).',
     '#network: {renderer: auto}',
+    "# SSH host keys: the image's are replaced by new ones on each instance's first boot, of these types;",
+    "# regenerate: false keeps the image's keys (see the host-keys applier in mdctl(1)).",
+    '#host_keys: {types: [ed25519, ecdsa, rsa], regenerate: true}',
     '',
   ].join('\n');
 }

@@ -43,6 +43,8 @@ export interface ImageFacts {
   homes: string[];
   keyFiles: { path: string; content: string }[];
   machineIds: { path: string; content: string }[];
+  /** The SSH host key files in /etc/ssh (ssh_host_*key*), by name. */
+  hostKeys: string[];
 }
 
 /**
@@ -148,6 +150,18 @@ export function checkNoKeys(facts: ImageFacts): CheckResult {
   const { homes } = facts;
   if (homes.length === 0) return pass('no-keys', 'no authorized keys: the image has no home directory (no /root, /etc/skel or /home/*)');
   return pass('no-keys', `no authorized keys in ${homes.length === 1 ? 'the one home' : `${homes.length} homes`} (${homes.join(', ')})`);
+}
+
+/**
+ * No SSH host keys in the image: every VM made from it would share them until its first boot
+ * replaced them. Keys kept on purpose (host_keys.regenerate false in the config) pass, said so.
+ */
+export function checkNoHostKeys(facts: ImageFacts, keptOnPurpose: boolean): CheckResult {
+  const keys = facts.hostKeys;
+  if (keys.length === 0) return pass('host-keys', 'no SSH host keys in /etc/ssh: each instance gets its own at first boot');
+  const shown = keys.length > 4 ? `${keys.slice(0, 4).join(', ')}, … (${keys.length} in all)` : keys.join(', ');
+  if (keptOnPurpose) return pass('host-keys', `/etc/ssh holds ${shown}, kept on purpose (host_keys.regenerate is false in the config)`);
+  return fail('host-keys', `/etc/ssh holds ${shown}: host keys baked into the image (remove /etc/ssh/ssh_host_*key*; mdctl makes new ones at first boot)`);
 }
 
 /** /etc/machine-id empty, absent or "uninitialized" (systemd's first-boot marker); same for D-Bus's copy. */

@@ -97,5 +97,6 @@ export async function gatherImageFacts(root: string, options: GatherOptions = {}
     homes,
     keyFiles,
     machineIds,
+    hostKeys: (await listTree(root, '/etc/ssh', 0)).filter((name) => /^ssh_host_.*key.*$/.test(name)),
   };
 }

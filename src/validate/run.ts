@@ -3,7 +3,7 @@ import type { Exec } from '../system/exec.js';
 import { checkConfig } from './config-check.js';
 import { gatherConfig } from './config-facts.js';
 import { dryRunBoot } from './dry-run.js';
-import { checkBootUnit, checkMachineId, checkMdctlRuns, checkNoCache, checkNoKeys, checkNoState } from './image-checks.js';
+import { checkBootUnit, checkMachineId, checkMdctlRuns, checkNoCache, checkNoHostKeys, checkNoKeys, checkNoState } from './image-checks.js';
 import { gatherImageFacts } from './image-facts.js';
 import { crawlTarget, type MetadataTarget } from './metadata.js';
 import { analyseMetadata, checkCrawl, checkDryRun, excusedAppliers, unreachable } from './metadata-checks.js';
@@ -38,12 +38,14 @@ export async function validate(request: ValidateRequest): Promise<ValidateReport
   const { root } = request;
   const facts = await gatherImageFacts(root, request.exec === undefined ? {} : { exec: request.exec });
   const config = await gatherConfig(root, request.configPath);
+  const keepsHostKeys = config.facts.state === 'ok' && config.facts.config.host_keys?.regenerate === false;
   const results: CheckResult[] = [
     checkMdctlRuns(facts),
     checkBootUnit(facts),
     checkNoCache(facts),
     checkNoState(facts),
     checkNoKeys(facts),
+    checkNoHostKeys(facts, keepsHostKeys),
     checkMachineId(facts),
   ];
   const configResult = checkConfig(config.facts);

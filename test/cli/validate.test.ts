@@ -21,7 +21,7 @@ interface Check {
   message: string;
 }
 
-const IMAGE_IDS = ['mdctl-runs', 'boot-unit', 'no-cache', 'no-state', 'no-keys', 'machine-id', 'config', 'network-files'];
+const IMAGE_IDS = ['mdctl-runs', 'boot-unit', 'no-cache', 'no-state', 'no-keys', 'host-keys', 'machine-id', 'config', 'network-files'];
 const METADATA_IDS = ['crawl', 'meta-data', 'hostname', 'ssh-keys', 'network-data', 'network-render', 'user-data', 'dry-run'];
 
 let base = '';
@@ -155,9 +155,9 @@ describe('a good image', () => {
     const lines = result.stdout.trimEnd().split('\n');
     assert.equal(lines.length, IMAGE_IDS.length + METADATA_IDS.length);
     assert.match(lines[0] ?? '', /^pass {2}mdctl-runs {6}launcher \/usr\/bin\/mdctl, /);
-    assert.match(lines[5] ?? '', /^fail {2}machine-id {6}\/etc\/machine-id is set \("4c4c4544004b3510804cb4c04f4d3732"\): every VM/);
-    assert.match(lines[8] ?? '', /^skip {2}crawl /);
-    assert.equal(result.stderr, 'validate: 16 checks: 7 passed, 0 warnings, 1 failed, 8 skipped\n');
+    assert.match(lines[6] ?? '', /^fail {2}machine-id {6}\/etc\/machine-id is set \("4c4c4544004b3510804cb4c04f4d3732"\): every VM/);
+    assert.match(lines[9] ?? '', /^skip {2}crawl /);
+    assert.equal(result.stderr, 'validate: 17 checks: 8 passed, 0 warnings, 1 failed, 8 skipped\n');
   });
 });
 
@@ -188,6 +188,16 @@ describe('an image broken one way at a time fails that check alone (exit 5)', ()
       breakIt: async (root) => {
         await mkdir(join(root, 'etc/skel/.ssh'));
         await writeFile(join(root, 'etc/skel/.ssh/authorized_keys'), `${ED25519}\n`);
+      },
+    },
+    {
+      name: 'SSH host keys baked into the image',
+      id: 'host-keys',
+      message: /^\/etc\/ssh holds ssh_host_ed25519_key, ssh_host_ed25519_key\.pub: host keys baked into the image/,
+      breakIt: async (root) => {
+        await mkdir(join(root, 'etc/ssh'), { recursive: true });
+        await writeFile(join(root, 'etc/ssh/ssh_host_ed25519_key'), 'not shown\n', { mode: 0o600 });
+        await writeFile(join(root, 'etc/ssh/ssh_host_ed25519_key.pub'), `${ED25519}\n`);
       },
     },
     {
@@ -292,6 +302,16 @@ describe('an image broken one way at a time fails that check alone (exit 5)', ()
       assert.equal(result.status, 5);
     });
   }
+
+  it('host keys the config keeps on purpose (host_keys.regenerate false) pass, said so', async () => {
+    const root = await image();
+    await mkdir(join(root, 'etc/ssh'), { recursive: true });
+    await writeFile(join(root, 'etc/ssh/ssh_host_ed25519_key.pub'), `${ED25519}\n`);
+    await writeFile(join(root, 'etc/mdctl/config.yaml'), 'host_keys: {regenerate: false}\n');
+    const { result, checks } = await validate(['--root', root]);
+    assert.equal(result.status, 0, JSON.stringify(checks));
+    assert.match(checks.find((check) => check.id === 'host-keys')?.message ?? '', /^\/etc\/ssh holds ssh_host_ed25519_key\.pub, kept on purpose/);
+  });
 
   it('a plugin that loads is named, and plans in the dry run', async () => {
     const root = await image();

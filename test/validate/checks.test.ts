@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ApplierRun } from '../../src/appliers/runner.js';
 import { entryAt, resolveInImage } from '../../src/validate/image-fs.js';
-import { checkBootUnit, checkMachineId, checkMdctlRuns, checkNoKeys, parseExecStart, type ImageFacts } from '../../src/validate/image-checks.js';
+import { checkBootUnit, checkMachineId, checkMdctlRuns, checkNoHostKeys, checkNoKeys, parseExecStart, type ImageFacts } from '../../src/validate/image-checks.js';
 import { checkDryRun, checkUserData, excusedAppliers } from '../../src/validate/metadata-checks.js';
 import { exitStatus } from '../../src/validate/report.js';
 import { fail, pass, warn } from '../../src/validate/types.js';
@@ -31,6 +31,7 @@ function facts(overrides: Partial<ImageFacts> = {}): ImageFacts {
     homes: [],
     keyFiles: [],
     machineIds: [],
+    hostKeys: [],
     ...overrides,
   };
 }
@@ -93,6 +94,19 @@ describe('image checks', () => {
     assert.equal(checkMachineId(facts({ machineIds: ids('\n') })).status, 'pass');
     assert.equal(checkMachineId(facts({ machineIds: ids('uninitialized\n') })).status, 'pass');
     assert.match(checkMachineId(facts({ machineIds: ids('', 'abc\n') })).message, /^\/var\/lib\/dbus\/machine-id is set \("abc"\)/);
+  });
+});
+
+describe('host-keys check', () => {
+  it('passes an image without host keys, fails one that ships them, passes them when the config keeps them on purpose', () => {
+    assert.deepEqual(checkNoHostKeys(facts(), false), pass('host-keys', 'no SSH host keys in /etc/ssh: each instance gets its own at first boot'));
+    const baked = facts({ hostKeys: ['ssh_host_ed25519_key', 'ssh_host_ed25519_key.pub', 'ssh_host_rsa_key-cert.pub'] });
+    const failed = checkNoHostKeys(baked, false);
+    assert.equal(failed.status, 'fail');
+    assert.match(failed.message, /^\/etc\/ssh holds ssh_host_ed25519_key, ssh_host_ed25519_key\.pub, ssh_host_rsa_key-cert\.pub: host keys baked into the image/);
+    const kept = checkNoHostKeys(baked, true);
+    assert.equal(kept.status, 'pass');
+    assert.match(kept.message, /kept on purpose \(host_keys\.regenerate is false in the config\)$/);
   });
 });
 

@@ -15,6 +15,7 @@ import type { Release } from '../../system/lock.js';
 import { loadConfig, type MdctlConfig } from '../../config/config.js';
 import type { CommandContext } from '../context.js';
 import { applierMessages, planJson, renderPlan, renderSummary } from '../plan-view.js';
+import { printHostKeys, withHostKeys } from '../host-keys-view.js';
 
 /** How long `apply` waits for another mdctl holding the state dir's lock. */
 const LOCK_WAIT_MS = 30_000;
@@ -40,6 +41,7 @@ async function appliersFor(ctx: CommandContext<ApplyFlags>, config: MdctlConfig,
     routes: ipRouteTable(),
     stateDir: ctx.opts.stateDir,
     network: { renderer: config.network?.renderer ?? 'auto', addresses: ipAddressTable() },
+    ...(config.host_keys === undefined ? {} : { hostKeys: { config: config.host_keys } }),
   });
   const modules = [...config.appliers, ...(ctx.opts.applier ?? []).map((name) => ({ name, baseDir: process.cwd() }))];
   const plugins = await loadPlugins(
@@ -73,7 +75,8 @@ async function report(ctx: CommandContext<ApplyFlags>, runs: ApplierRun[], failu
     for (const warning of warnings) out.warn(`${run.applier.id}: ${warning}`);
     for (const error of errors) out.error(`${run.applier.id}: ${error}`);
   }
-  if (out.structured) await out.value(planJson(runs, failures));
+  const hostKeys = await printHostKeys(ctx, runs);
+  if (out.structured) await out.value(withHostKeys(planJson(runs, failures), hostKeys));
   else if (!out.quiet) out.data(renderSummary(runs, failures, dryRun, await out.chalk()));
   const denied = runs.flatMap((run) => run.errors).filter((error) => PERMISSION.test(error)).length;
   if (denied > 0 && process.getuid?.() !== 0) out.error(`not root: ${denied} of the errors above are permissions only root has (${NOT_ROOT_HINT})`);
@@ -92,7 +95,7 @@ export interface ApplyDocumentOptions {
 }
 
 /** The appliers a run will use, chosen before any metadata is read so a bad --only fails at once. */
-interface PreparedAppliers {
+export interface PreparedAppliers {
   selected: Applier[];
   failures: PluginFailure[];
   runOptions: { root: string; live: boolean; dryRun: boolean; user: string | undefined };

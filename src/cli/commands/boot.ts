@@ -14,6 +14,7 @@ import type { Stage } from '../../status/report.js';
 import { BootReportWriter } from '../../status/writer.js';
 import { WaitingReport } from '../waiting-report.js';
 import { applyDocument, prepareAppliers, type ApplyFlags } from './apply.js';
+import { keysForUnreachableBoot } from '../host-keys-view.js';
 
 const FIRST_PAUSE_MS = 500;
 const MAX_PAUSE_MS = 5_000;
@@ -69,7 +70,10 @@ async function boot(typed: CommandContext<ApplyFlags>, report: BootReportWriter)
   if (typed.opts.dryRun !== true) release = await lockStateDir(typed.opts.stateDir, timeoutMs);
   try {
     await report.open();
-    const doc = await fetchWithinDeadline(typed, deadline, report.observe);
+    const doc = await fetchWithinDeadline(typed, deadline, report.observe).catch(async (error: unknown) => {
+      if (exitStatusOf(error) === Exit.UNREACHABLE) await keysForUnreachableBoot(typed, config, prepared);
+      throw error;
+    });
     report.instance(doc);
     return await applyDocument(typed, doc, prepared, { locked: true, onApplied: report.applied });
   } finally {

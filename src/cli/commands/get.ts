@@ -6,7 +6,7 @@ import { answerFromCache, type Answer } from '../cached-answer.js';
 import { loadConfig } from '../../config/config.js';
 import type { CommandContext } from '../context.js';
 import { lookup, parseKey } from '../keypath.js';
-import { lookupUserDataView } from '../userdata-view.js';
+import { lookupUserDataView, sensitiveSegments } from '../userdata-view.js';
 
 /** Fetches and caches the document; the fetch code (got, ora, sources) loads only here. */
 async function fetchDocument(ctx: CommandContext): Promise<Answer> {
@@ -31,7 +31,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   await loadConfig(opts.config);
   const key = ctx.args[0] ?? '';
   const segments = parseKey(key);
-  const cached = opts.refresh === true ? null : answerFromCache(await readCache(opts.cacheDir), key, segments);
+  const cached = opts.refresh === true ? null : answerFromCache(await readCache(opts.cacheDir), key, sensitiveSegments(segments));
   if (cached?.answer === null && cached.warning !== null) out.warn(cached.warning);
   const answer = cached?.answer ?? (await fetchDocument(ctx));
   const found = (await lookupUserDataView(answer.document, segments)) ?? lookup(answer.document, segments);
