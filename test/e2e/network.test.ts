@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { NOVA_FIXTURES } from '../helpers/emulator.js';
-import { addAddr, cleanup, createNetns, exec, uniqueName, vethPair, wrap } from '../helpers/netns.js';
+import { addAddr, cleanup, createNetns, exec, uniqueName, vethPair, wrapUts } from '../helpers/netns.js';
 import { snapshot } from '../appliers/root.js';
 
 const HOST = uniqueName('n13h');
@@ -44,7 +44,8 @@ function apply(driveDir: string, renderer: string, only = 'network,routes', extr
   writeFileSync(config, `network:\n  renderer: ${renderer}\n`);
   const cacheDir = mkdtempSync(join(dir, 'cache-'));
   const args = ['apply', '--source', `configdrive:${driveDir}`, '--root', root, '--live', '--only', only, '--cache-dir', cacheDir, '--state-dir', stateDir, '--config', config, ...extra];
-  return runCli(args, { wrap: wrap(GUEST), env: ENV, timeoutMs: 60_000 });
+  // A UTS namespace of its own: a run with the hostname applier sets the guest's running hostname, never the host's.
+  return runCli(args, { wrap: wrapUts(GUEST), env: ENV, timeoutMs: 60_000 });
 }
 
 interface IpAddr {
