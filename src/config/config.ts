@@ -160,7 +160,7 @@ export async function loadConfig(path: string, required = path !== DEFAULT_CONFI
   } catch (error) {
     if (!(error instanceof InputFileError)) throw error;
     if (error.errno === 'ENOENT' && !required) return { path: null, appliers: [] };
-    if (error.errno === undefined) throw new MdctlError('ERR_CONFIG', `config ${quote(path)}: ${error.reason}`, { cause: error });
+    if (error.errno === undefined) throw new MdctlError('ERR_CONFIG', `config ${quote(path)}: cannot read: ${error.reason}`, { cause: error });
     throw unreadable(path, error.errno, error);
   }
   const { load, CORE_SCHEMA } = await import('js-yaml');

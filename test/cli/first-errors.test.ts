@@ -81,7 +81,7 @@ describe('hints', () => {
     const config = join(makeRoot({ 'config.yaml': 'only: [hostname, hostnme]\n' }), 'config.yaml');
     const result = await runCli(['apply', '--dry-run', '--root', makeRoot(), '--no-live', '--config', config, '--cache-dir', makeRoot()], { env: ENV });
     assert.equal(result.status, 2);
-    assert.match(result.stderr, /^mdctl: config ".*config\.yaml": "only": unknown applier "hostnme" \(known: hostname, ssh-keys, routes/);
+    assert.match(result.stderr, /^mdctl: config ".*config\.yaml": "only": unknown applier "hostnme" \(known: random-seed, host-keys, hostname, ssh-keys, network, routes/);
   });
 
   it('--no-live plans leave out the running hostname (the build machine\'s), so a second dry run is all unchanged', async () => {
