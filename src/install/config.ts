@@ -23,5 +23,9 @@ export function defaultConfigText(): string {
     '# Seconds `mdctl boot` keeps trying to reach the metadata service (--timeout wins).',
     '#boot_timeout: 120',
     '',
+    '# File systems a config drive labelled config-2 may be mounted with (default: the ones Nova',
+    '# writes, iso9660 and vfat). Any other type listed here gets its kernel driver used on the drive.',
+    '#config_drive: {filesystems: [iso9660, vfat]}',
+    '',
   ].join('\n');
 }

@@ -21,7 +21,7 @@ interface Check {
   message: string;
 }
 
-const IMAGE_IDS = ['mdctl-runs', 'boot-unit', 'no-cache', 'no-state', 'no-keys', 'machine-id', 'config'];
+const IMAGE_IDS = ['mdctl-runs', 'boot-unit', 'local-unit', 'no-cache', 'no-state', 'no-keys', 'machine-id', 'config'];
 const METADATA_IDS = ['crawl', 'meta-data', 'hostname', 'ssh-keys', 'network-data', 'user-data', 'dry-run'];
 
 let base = '';
@@ -152,9 +152,9 @@ describe('a good image', () => {
     const lines = result.stdout.trimEnd().split('\n');
     assert.equal(lines.length, IMAGE_IDS.length + METADATA_IDS.length);
     assert.match(lines[0] ?? '', /^pass {2}mdctl-runs {4}launcher \/usr\/bin\/mdctl, /);
-    assert.match(lines[5] ?? '', /^fail {2}machine-id {4}\/etc\/machine-id is set \("4c4c4544004b3510804cb4c04f4d3732"\): every VM/);
-    assert.match(lines[7] ?? '', /^skip {2}crawl /);
-    assert.equal(result.stderr, 'validate: 14 checks: 6 passed, 0 warnings, 1 failed, 7 skipped\n');
+    assert.match(lines[6] ?? '', /^fail {2}machine-id {4}\/etc\/machine-id is set \("4c4c4544004b3510804cb4c04f4d3732"\): every VM/);
+    assert.match(lines[8] ?? '', /^skip {2}crawl /);
+    assert.equal(result.stderr, 'validate: 15 checks: 7 passed, 0 warnings, 1 failed, 7 skipped\n');
   });
 });
 
@@ -228,6 +228,21 @@ describe('an image broken one way at a time fails that check alone (exit 5)', ()
       },
     },
     {
+      name: 'a local-stage unit that runs boot without --local',
+      id: 'local-unit',
+      message: /mdctl-local\.service: ExecStart runs "\/usr\/bin\/mdctl boot", not `\/usr\/bin\/mdctl boot --local`/,
+      breakIt: async (root) => {
+        const path = join(root, 'etc/systemd/system/mdctl-local.service');
+        await writeFile(path, (await readFile(path, 'utf8')).replace('boot --local', 'boot'));
+      },
+    },
+    {
+      name: 'a local-stage unit that is not enabled',
+      id: 'local-unit',
+      message: /^not enabled: \/etc\/systemd\/system\/multi-user\.target\.wants\/mdctl-local\.service is missing/,
+      breakIt: (root) => unlink(join(root, 'etc/systemd/system/multi-user.target.wants/mdctl-local.service')),
+    },
+    {
       name: 'a machine-id',
       id: 'machine-id',
       message: /^\/etc\/machine-id is set \("4c4c4544004b3510804cb4c04f4d3732"\)/,
@@ -289,6 +304,17 @@ describe('an image broken one way at a time fails that check alone (exit 5)', ()
       assert.equal(result.status, 5);
     });
   }
+
+  it('an image without the local-stage unit passes with a warning naming it (exit 0)', async () => {
+    const root = await image();
+    await unlink(join(root, 'etc/systemd/system/multi-user.target.wants/mdctl-local.service'));
+    await unlink(join(root, 'etc/systemd/system/mdctl-local.service'));
+    const { result, checks } = await validate(['--root', root]);
+    assert.equal(result.status, 0);
+    const local = checks.find((check) => check.id === 'local-unit');
+    assert.equal(local?.status, 'warn');
+    assert.match(local?.message ?? '', /^\/etc\/systemd\/system\/mdctl-local\.service is missing: without DHCP/);
+  });
 
   it('a plugin that loads is named, and plans in the dry run', async () => {
     const root = await image();

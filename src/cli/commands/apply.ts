@@ -32,13 +32,14 @@ function idList(text: string | undefined): string[] | undefined {
   return text === undefined ? undefined : text.split(',').map((id) => id.trim()).filter((id) => id !== '');
 }
 
-/** Built-ins plus plugins from the config file and --applier; plugins that fail are reported, not fatal. */
-async function appliersFor(ctx: CommandContext<ApplyFlags>, config: MdctlConfig, root: string): Promise<{ appliers: Applier[]; failures: PluginFailure[] }> {
+/** Built-ins plus (unless `withPlugins` is false) plugins from the config file and --applier; plugins that fail are reported, not fatal. */
+async function appliersFor(ctx: CommandContext<ApplyFlags>, config: MdctlConfig, root: string, withPlugins = true): Promise<{ appliers: Applier[]; failures: PluginFailure[] }> {
   const builtins = builtinAppliers({
     hostname: hostnameSetter({ hostnamectl: root === '/' && (await systemdRunning()) }),
     routes: ipRouteTable(),
     stateDir: ctx.opts.stateDir,
   });
+  if (!withPlugins) return { appliers: builtins, failures: [] };
   const modules = [...config.appliers, ...(ctx.opts.applier ?? []).map((name) => ({ name, baseDir: process.cwd() }))];
   const plugins = await loadPlugins(
     modules,
@@ -84,14 +85,17 @@ export interface PreparedAppliers {
   runOptions: { root: string; live: boolean; dryRun: boolean; user: string | undefined };
 }
 
-/** Loads plugins and applies --only/--skip (or the config's); an unknown applier id is ERR_USAGE. */
-export async function prepareAppliers(ctx: CommandContext<ApplyFlags>, config: MdctlConfig): Promise<PreparedAppliers> {
+/**
+ * Loads plugins and applies --only/--skip (or the config's); an unknown applier id is ERR_USAGE.
+ * `stage` (the local stage) keeps only those built-ins and loads no plugin.
+ */
+export async function prepareAppliers(ctx: CommandContext<ApplyFlags>, config: MdctlConfig, stage?: (appliers: readonly Applier[]) => Applier[]): Promise<PreparedAppliers> {
   const { opts } = ctx;
   const root = resolve(opts.root);
   const runOptions = { root, live: opts.live ?? root === '/', dryRun: opts.dryRun === true, user: opts.user ?? config.user };
-  const { appliers, failures } = await appliersFor(ctx, config, root);
+  const { appliers, failures } = await appliersFor(ctx, config, root, stage === undefined);
   const selected = selectAppliers(appliers, idList(opts.only) ?? config.only, idList(opts.skip) ?? config.skip);
-  return { selected, failures, runOptions };
+  return { selected: stage === undefined ? selected : stage(selected), failures, runOptions };
 }
 
 /**

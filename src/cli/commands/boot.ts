@@ -9,6 +9,8 @@ import type { CommandContext } from '../context.js';
 import { BOOT_TIMEOUT_SECONDS, FETCH_TIMEOUT_SECONDS, parseTimeout } from '../../core/defaults.js';
 import { fetchInstance } from '../../sources/fetch.js';
 import { fetchRequest } from '../fetch-request.js';
+import { runLocalStage } from '../local-stage.js';
+import { localStageDocument, mayReuseLocalStage } from '../../sources/local-stage.js';
 import { applyDocument, prepareAppliers, type ApplyFlags } from './apply.js';
 
 const FIRST_PAUSE_MS = 500;
@@ -18,6 +20,11 @@ const ATTEMPT_MS = FETCH_TIMEOUT_SECONDS * 1000;
 
 /** Fetches until the service answers or the deadline passes; only "unreachable" failures (exit 4) are retried. */
 async function fetchWithinDeadline(ctx: CommandContext<ApplyFlags>, deadline: Deadline): Promise<Instance> {
+  const local = mayReuseLocalStage(ctx.opts) ? await localStageDocument(ctx.opts.cacheDir) : null;
+  if (local !== null) {
+    ctx.out.debug(`using what the local stage of this boot read from the config drive ${local.source.endpoint}`);
+    return local;
+  }
   let pause = FIRST_PAUSE_MS;
   for (let attempt = 1; ; attempt += 1) {
     try {
@@ -36,9 +43,10 @@ async function fetchWithinDeadline(ctx: CommandContext<ApplyFlags>, deadline: De
 }
 
 export async function run(ctx: CommandContext): Promise<number> {
-  const typed = ctx as unknown as CommandContext<ApplyFlags>;
+  const typed = ctx as unknown as CommandContext<ApplyFlags & { local?: boolean }>;
   const config = await loadConfig(typed.opts.config);
   const timeoutMs = typed.opts.timeout !== undefined ? parseTimeout(typed.opts.timeout, BOOT_TIMEOUT_SECONDS) : (config.boot_timeout ?? BOOT_TIMEOUT_SECONDS) * 1000;
+  if (typed.opts.local === true) return runLocalStage(typed, config, timeoutMs);
   const prepared = await prepareAppliers(typed, config);
   const deadline = Deadline.fromProcessStart(timeoutMs);
   let release: Release | undefined;

@@ -1,0 +1,29 @@
+// `mdctl boot --local`: the stage before networking — read the config drive, cache it, run the network and routes appliers.
+import { localStageAppliers } from '../appliers/stages.js';
+import { lockStateDir } from '../appliers/state.js';
+import type { MdctlConfig } from '../config/config.js';
+import { Exit } from '../core/errors.js';
+import type { Release } from '../system/lock.js';
+import { fetchLocal } from '../sources/local-stage.js';
+import { applyDocument, prepareAppliers, type ApplyFlags } from './commands/apply.js';
+import type { CommandContext } from './context.js';
+import { fetchRequest } from './fetch-request.js';
+
+/** No drive: nothing to do, exit 0 (the boot unit goes to the network later). */
+export async function runLocalStage(ctx: CommandContext<ApplyFlags>, config: MdctlConfig, timeoutMs: number): Promise<number> {
+  const dryRun = ctx.opts.dryRun === true;
+  const prepared = await prepareAppliers(ctx, config, localStageAppliers);
+  let release: Release | undefined;
+  if (!dryRun) release = await lockStateDir(ctx.opts.stateDir, timeoutMs);
+  try {
+    const fetched = await fetchLocal(fetchRequest(ctx, timeoutMs, dryRun ? 'skip' : 'write'));
+    if (fetched === null) {
+      ctx.out.info('no config drive: nothing to do before networking');
+      return Exit.OK;
+    }
+    ctx.out.debug(`local stage: ${fetched.instance.instance_id} from the config drive ${fetched.instance.source.endpoint}`);
+    return await applyDocument(ctx, fetched.instance, prepared, { locked: true });
+  } finally {
+    await release?.();
+  }
+}
