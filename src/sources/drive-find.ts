@@ -48,12 +48,12 @@ async function byLabel(host: DriveHost): Promise<string[] | null> {
   return devices;
 }
 
-/** `blkid -t LABEL=<label> -o device` for each label; blkid exits 2 when nothing matches. */
+/** `blkid -c /dev/null -t LABEL=<label> -o device` for each label (a fresh scan, no cache); blkid exits 2 when nothing matches. */
 async function byBlkid(host: DriveHost): Promise<string[]> {
   const devices: string[] = [];
   for (const label of DRIVE_LABELS) {
     try {
-      const { stdout } = await host.exec(['blkid', '-t', `LABEL=${label}`, '-o', 'device']);
+      const { stdout } = await host.exec(['blkid', '-c', '/dev/null', '-t', `LABEL=${label}`, '-o', 'device']);
       devices.push(...stdout.split('\n').map((line) => line.trim()).filter((line) => line.startsWith('/')));
     } catch (error) {
       if ((error as { cause?: { code?: unknown } }).cause?.code === 2) continue;

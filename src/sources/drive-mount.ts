@@ -20,10 +20,10 @@ export interface MountHost {
   log: (message: string) => void;
 }
 
-/** The file system type blkid reads on the device, or null when it finds none. */
+/** The file system type blkid probes on the device itself (`-p`: never a cached answer), or null when it finds none. */
 export async function driveType(exec: Exec, device: string): Promise<string | null> {
   try {
-    const { stdout } = await exec(['blkid', '-o', 'value', '-s', 'TYPE', device]);
+    const { stdout } = await exec(['blkid', '-p', '-o', 'value', '-s', 'TYPE', device]);
     const type = stdout.trim();
     return type === '' ? null : type;
   } catch (error) {
@@ -59,17 +59,18 @@ function expiry(deadline: Deadline, device: string): { promise: Promise<never>; 
  */
 export async function withMountedDrive<T>(device: string, type: string, host: MountHost, deadline: Deadline, use: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(host.parent, 'mdctl-drive-'));
-  let mounted = false;
+  /** Set once mount(8) is started: it may have mounted even when it fails or is killed afterwards. */
+  let attempted = false;
   const work = (async () => {
+    attempted = true;
     await host.mounter.mount(device, dir, type, MOUNT_OPTIONS);
-    mounted = true;
     host.log(`config drive ${device} (${type}) mounted at ${dir} with ${MOUNT_OPTIONS.join(',')}`);
   })();
   let cleaning: Promise<void> | undefined;
   const cleanUp = (): Promise<void> =>
     (cleaning ??= (async () => {
       await work.catch(() => undefined);
-      if (mounted) await host.mounter.unmount(dir).catch((error: unknown) => host.log(`umount ${dir}: ${(error as Error).message}`));
+      if (attempted && (await host.mounter.isMountPoint(dir))) await host.mounter.unmount(dir).catch((error: unknown) => host.log(`umount ${dir}: ${(error as Error).message}`));
       await rmdir(dir).catch((error: unknown) => host.log(`rmdir ${dir}: ${(error as Error).message}`));
     })());
   let signalled = false;
@@ -89,6 +90,7 @@ export async function withMountedDrive<T>(device: string, type: string, host: Mo
       if (error instanceof MdctlError && error.code === 'ERR_TIMEOUT') throw error;
       throw new MdctlError('ERR_IO', `config drive ${device}: cannot mount it: ${(error as Error).message}`, { cause: error });
     });
+    if (signalled) throw new MdctlError('ERR_FAILED', `config drive ${device}: interrupted`);
     result = await Promise.race([use(dir), timeout.promise]);
   } finally {
     timeout.stop();

@@ -38,8 +38,8 @@ function fakeBlkid(labels: Record<string, string[]>, types: Record<string, strin
   const run = (argv: readonly string[]) => {
     calls.push([...argv]);
     const notFound = () => Promise.reject(new MdctlError('ERR_EXEC', `${argv.join(' ')} failed: exit status 2`, { cause: Object.assign(new Error('exit 2'), { code: 2 }) }));
-    if (argv[1] === '-t') {
-      const found = labels[(argv[2] ?? '').slice('LABEL='.length)] ?? [];
+    if (argv[3] === '-t') {
+      const found = labels[(argv[4] ?? '').slice('LABEL='.length)] ?? [];
       return found.length === 0 ? notFound() : Promise.resolve({ stdout: `${found.join('\n')}\n`, stderr: '' });
     }
     const type = types[argv.at(-1) ?? ''];
@@ -52,6 +52,7 @@ function fakeBlkid(labels: Record<string, string[]>, types: Record<string, strin
 function fakeMounter(tree: string | null, failure?: string): Mounter & { mounts: { device: string; dir: string; type: string; options: string[] }[]; unmounted: string[] } {
   const mounts: { device: string; dir: string; type: string; options: string[] }[] = [];
   const unmounted: string[] = [];
+  const current = new Set<string>();
   return {
     mounts,
     unmounted,
@@ -59,9 +60,12 @@ function fakeMounter(tree: string | null, failure?: string): Mounter & { mounts:
       mounts.push({ device, dir, type, options: [...options] });
       if (failure !== undefined) return Promise.reject(new MdctlError('ERR_EXEC', failure));
       if (tree !== null) cpSync(tree, dir, { recursive: true });
+      current.add(dir);
       return Promise.resolve();
     },
+    isMountPoint: (dir) => Promise.resolve(current.has(dir)),
     unmount(dir) {
+      current.delete(dir);
       unmounted.push(dir);
       for (const name of readdirSync(dir)) rmSync(join(dir, name), { recursive: true, force: true });
       return Promise.resolve();
@@ -116,8 +120,8 @@ test('no udev: blkid -t LABEL=... -o device for both labels; none found is null'
   const root = fakeRoot(MOUNTS);
   assert.deepEqual(await findDrive({ root, exec: blkid }), { device: '/dev/vdc', others: [], mountPoint: null });
   assert.deepEqual(blkid.calls, [
-    ['blkid', '-t', 'LABEL=config-2', '-o', 'device'],
-    ['blkid', '-t', 'LABEL=CONFIG-2', '-o', 'device'],
+    ['blkid', '-c', '/dev/null', '-t', 'LABEL=config-2', '-o', 'device'],
+    ['blkid', '-c', '/dev/null', '-t', 'LABEL=CONFIG-2', '-o', 'device'],
   ]);
   assert.equal(await findDrive({ root, exec: fakeBlkid({}) }), null);
 });
@@ -165,11 +169,11 @@ test('mounts read-only, nosuid, nodev, noexec, with the type blkid read, in a 07
   const mounter = fakeMounter(driveTree());
   let modeSeen = 0;
   const watching: Mounter = {
+    ...mounter,
     mount: async (device, dir, type, opts) => {
       modeSeen = statSync(dir).mode & 0o777;
       await mounter.mount(device, dir, type, opts);
     },
-    unmount: (dir) => mounter.unmount(dir),
   };
   const opts = options(fakeRoot(MOUNTS), { exec: fakeBlkid({ 'config-2': ['/dev/sr0'] }, { '/dev/sr0': 'iso9660' }), mounter: watching });
   const read = await readDrive(opts);
@@ -228,7 +232,7 @@ test('a drive that cannot be read: the error names the device, and it is unmount
 test('a mount that outlasts the deadline times out (exit 4); the drive is unmounted once the mount has ended', async () => {
   const mounter = fakeMounter(driveTree());
   // mount(8) ends by itself (it has its own timeout): here a little after the deadline.
-  const slow: Mounter = { mount: (...args) => new Promise((resolve) => setTimeout(resolve, 300)).then(() => mounter.mount(...args)), unmount: (dir) => mounter.unmount(dir) };
+  const slow: Mounter = { ...mounter, mount: (...args) => new Promise((resolve) => setTimeout(resolve, 300)).then(() => mounter.mount(...args)) };
   const opts = options(fakeRoot(MOUNTS), { exec: fakeBlkid({ 'config-2': ['/dev/sr0'] }, { '/dev/sr0': 'iso9660' }), mounter: slow, deadline: new Deadline(50) });
   await assert.rejects(readDrive(opts), rejectsWith('ERR_TIMEOUT', /config drive \/dev\/sr0: not read within the deadline/));
   assert.deepEqual(mounter.unmounted, [mounter.mounts[0]?.dir]);
