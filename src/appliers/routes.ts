@@ -3,6 +3,7 @@ import { quote } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
 import { capturesMetadataService, checkRoute, type CheckedRoute } from '../model/routes.js';
 import type { Family, KernelRoute, RouteSpec, RouteTable } from '../system/iproute.js';
+import { interfacesByMac } from '../system/mac-map.js';
 import type { Applier, ApplyContext, Change, ChangeResult } from './types.js';
 
 const ID = 'routes';
@@ -114,7 +115,7 @@ export function routesApplier(table: RouteTable): Applier {
         return changes;
       }
       if (wanted.length === 0 && owned.length === 0) return [];
-      const devByMac = new Map((await table.links()).map((link) => [link.mac, link.name]));
+      const devByMac = interfacesByMac(await table.links());
       const families = [...new Set([...wanted, ...owned].map((route) => route.family))].sort();
       const kernel = (await Promise.all(families.map((family) => table.list(family)))).flat();
       return planLive(wanted, owned, devByMac, kernel, ctx);

@@ -1,5 +1,5 @@
 // Per-instance state in the state dir: what each applier remembered (what mdctl added), and the run lock.
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { MdctlError, quote } from '../core/errors.js';
@@ -68,4 +68,20 @@ export async function lockStateDir(stateDir: string, waitMs: number): Promise<Re
     throw new MdctlError('ERR_IO', `cannot create state dir ${quote(stateDir)}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { cause: error });
   }
   return acquireLock(join(stateDir, 'lock'), { waitMs });
+}
+
+/** What one applier remembered in every readable instance state of the state dir (machine-wide facts outlive an instance). */
+export async function rememberedByEveryInstance(stateDir: string, applierId: string): Promise<unknown[]> {
+  const names = await readdir(join(stateDir, 'instances')).catch(() => [] as string[]);
+  const found: unknown[] = [];
+  for (const name of names.filter((entry) => entry.endsWith('.json')).sort()) {
+    try {
+      const state = JSON.parse(await readFile(join(stateDir, 'instances', name), 'utf8')) as Partial<InstanceState>;
+      const value = state.schema === STATE_SCHEMA && typeof state.appliers === 'object' && state.appliers !== null ? state.appliers[applierId] : undefined;
+      if (value !== undefined) found.push(value);
+    } catch {
+      continue;
+    }
+  }
+  return found;
 }

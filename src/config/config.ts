@@ -19,9 +19,18 @@ export interface MdctlConfig {
   boot_timeout?: number;
   /** The file systems a config drive may be mounted with (iso9660 and vfat when absent). */
   config_drive?: { filesystems: string[] };
+  /** The network applier's settings. */
+  network?: NetworkConfig;
 }
 
-export const CONFIG_KEYS = ['user', 'appliers', 'only', 'skip', 'boot_timeout', 'config_drive'] as const;
+export const NETWORK_RENDERERS = ['auto', 'networkd', 'networkmanager', 'none'] as const;
+
+export interface NetworkConfig {
+  /** Which network manager the network applier renders for; auto: the one the image enables. */
+  renderer: (typeof NETWORK_RENDERERS)[number];
+}
+
+export const CONFIG_KEYS = ['user', 'appliers', 'only', 'skip', 'boot_timeout', 'config_drive', 'network'] as const;
 
 function refuse(path: string, key: string, why: string): MdctlError {
   return new MdctlError('ERR_CONFIG', `config ${quote(path)}: ${quote(key)} ${why}`, { hint: `keys: ${CONFIG_KEYS.join(', ')}` });
@@ -44,6 +53,18 @@ function configDrive(path: string, value: unknown): { filesystems: string[] } {
   const bad = filesystems.find((type) => !/^[a-z0-9_.]+$/.test(type));
   if (bad !== undefined) throw refuse(path, 'config_drive.filesystems', `holds ${quote(bad)}, not a file system type name`);
   return { filesystems };
+}
+
+/** `network: {renderer: auto|networkd|networkmanager|none}`; unknown keys and values are refused by name. */
+function networkConfig(path: string, value: unknown): NetworkConfig {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw refuse(path, 'network', 'must be a mapping (renderer)');
+  const network: NetworkConfig = { renderer: 'auto' };
+  for (const [key, item] of Object.entries(value)) {
+    if (key !== 'renderer') throw refuse(path, `network.${key}`, 'is not a known key (network keys: renderer)');
+    if (!(NETWORK_RENDERERS as readonly unknown[]).includes(item)) throw refuse(path, 'network.renderer', `must be one of ${NETWORK_RENDERERS.join(', ')}`);
+    network.renderer = item as NetworkConfig['renderer'];
+  }
+  return network;
 }
 
 /** Checks parsed YAML against the config keys; refuses unknown keys and wrong types by name. */
@@ -74,6 +95,9 @@ export function parseConfig(value: unknown, path: string): MdctlConfig {
         break;
       case 'config_drive':
         config.config_drive = configDrive(path, item);
+        break;
+      case 'network':
+        config.network = networkConfig(path, item);
         break;
       default:
         throw refuse(path, key, 'is not a known key');

@@ -27,5 +27,9 @@ export function defaultConfigText(): string {
     '# writes, iso9660 and vfat). Any other type listed here gets its kernel driver used on the drive.',
     '#config_drive: {filesystems: [iso9660, vfat]}',
     '',
+    '# The network manager the network applier renders for: auto (the one the image enables),',
+    '# networkd, networkmanager or none.',
+    '#network: {renderer: auto}',
+    '',
   ].join('\n');
 }

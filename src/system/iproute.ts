@@ -24,6 +24,10 @@ export interface Link {
   name: string;
   /** Lower-case MAC address. */
   mac: string;
+  /** The hardware's own MAC when it differs from the current one (`permaddr`), lower case. */
+  permanentMac?: string;
+  /** linkinfo.info_kind with `ip -d`: "veth", "vlan", "bond"... */
+  kind?: string;
 }
 
 function parseJsonArray(text: string, what: string): Record<string, unknown>[] {
@@ -59,7 +63,9 @@ export function parseIpLinks(json: string): Link[] {
     const name = text(item.ifname);
     const mac = text(item.address);
     if (name === null || mac === null || !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac)) return [];
-    return [{ name, mac: mac.toLowerCase() }];
+    const permanent = text(item.permaddr);
+    const kind = text((item.linkinfo as Record<string, unknown> | undefined)?.info_kind);
+    return [{ name, mac: mac.toLowerCase(), ...(permanent === null ? {} : { permanentMac: permanent.toLowerCase() }), ...(kind === null ? {} : { kind }) }];
   });
 }
 
@@ -83,7 +89,7 @@ export interface RouteTable {
 export function ipRouteTable(command: readonly string[] = ['ip'], run: Exec = defaultExec): RouteTable {
   return {
     async links() {
-      return parseIpLinks((await run([...command, '-j', 'link', 'show'])).stdout);
+      return parseIpLinks((await run([...command, '-d', '-j', 'link', 'show'])).stdout);
     },
     async list(family) {
       return parseIpRoutes((await run([...command, '-j', `-${family}`, 'route', 'show', 'table', 'main'])).stdout, family);

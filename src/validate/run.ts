@@ -7,6 +7,7 @@ import { checkBootUnit, checkLocalUnit, checkMachineId, checkMdctlRuns, checkNoC
 import { gatherImageFacts } from './image-facts.js';
 import { crawlTarget, type MetadataTarget } from './metadata.js';
 import { analyseMetadata, checkCrawl, checkDryRun, excusedAppliers, unreachable } from './metadata-checks.js';
+import { checkNetworkFiles, checkNetworkRender } from './network-check.js';
 import { METADATA_CHECK_IDS, skip, type CheckId, type CheckResult } from './types.js';
 
 export interface ValidateRequest {
@@ -47,7 +48,7 @@ export async function validate(request: ValidateRequest): Promise<ValidateReport
     checkMachineId(facts),
   ];
   const configResult = checkConfig(config.facts);
-  results.push(configResult);
+  results.push(configResult, await checkNetworkFiles(root));
   if (request.target === null) {
     results.push(...skipped(METADATA_CHECK_IDS, 'no --endpoint or --fixture: metadata not checked'));
     return { results, unreachable: false };
@@ -59,19 +60,25 @@ export async function validate(request: ValidateRequest): Promise<ValidateReport
     return { results, unreachable: unreachable(outcome) };
   }
   const analysis = analyseMetadata(outcome.raw, (request.now ?? (() => new Date()))());
-  results.push(...analysis.results);
+  // A config that failed its check is reported there; the dry run then plans with the defaults.
+  const usable = configResult.status !== 'fail' && config.facts.state === 'ok' ? config.facts.config : null;
+  const networkData = analysis.results.findIndex((result) => result.id === 'network-data');
+  const render =
+    analysis.doc === null
+      ? skip('network-render', 'no document to render from (see meta-data)')
+      : await checkNetworkRender(analysis.doc, root, usable?.network?.renderer ?? 'auto', analysis.results[networkData] ?? skip('network-data', ''));
+  results.push(...analysis.results.slice(0, networkData + 1), render, ...analysis.results.slice(networkData + 1));
   if (analysis.doc === null) {
     results.push(skip('dry-run', 'no document to plan from (see meta-data)'));
   } else {
-    // A config that failed its check is reported there; the dry run then plans with the defaults.
-    const usable = configResult.status !== 'fail' && config.facts.state === 'ok' ? config.facts.config : null;
     const runs = await dryRunBoot(analysis.doc, root, {
       user: usable?.user,
       plugins: usable === null ? [] : config.plugins,
       only: usable?.only,
       skip: usable?.skip,
     });
-    results.push(checkDryRun(runs, excusedAppliers(analysis.results)));
+    // The network applier's plan is the network-render check's.
+    results.push(checkDryRun(runs, new Set([...excusedAppliers(analysis.results), 'network'])));
   }
   return { results, unreachable: false };
 }

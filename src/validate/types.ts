@@ -1,8 +1,8 @@
 // What one `mdctl validate` check reports, and every check id in the order the table lists them.
 import type { Check } from '../core/check.js';
 
-export const IMAGE_CHECK_IDS = ['mdctl-runs', 'boot-unit', 'local-unit', 'no-cache', 'no-state', 'no-keys', 'machine-id', 'config'] as const;
-export const METADATA_CHECK_IDS = ['crawl', 'meta-data', 'hostname', 'ssh-keys', 'network-data', 'user-data', 'dry-run'] as const;
+export const IMAGE_CHECK_IDS = ['mdctl-runs', 'boot-unit', 'local-unit', 'no-cache', 'no-state', 'no-keys', 'machine-id', 'config', 'network-files'] as const;
+export const METADATA_CHECK_IDS = ['crawl', 'meta-data', 'hostname', 'ssh-keys', 'network-data', 'network-render', 'user-data', 'dry-run'] as const;
 
 export type CheckId = (typeof IMAGE_CHECK_IDS)[number] | (typeof METADATA_CHECK_IDS)[number];
 

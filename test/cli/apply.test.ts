@@ -144,7 +144,7 @@ test('--user, --only and --skip choose; an unknown applier id is a usage error',
   assert.match(readFileSync(join(s.root, 'home/bob/.ssh/authorized_keys'), 'utf8'), /ssh-rsa/);
   const unknown = await apply(s, ['--only', 'hostname,dns']);
   assert.equal(unknown.status, 2);
-  assert.match(unknown.stderr, /^mdctl: unknown applier "dns" \(known: hostname, ssh-keys, routes, .*\)\n$/);
+  assert.match(unknown.stderr, /^mdctl: unknown applier "dns" \(known: hostname, ssh-keys, network, routes, .*\)\n$/);
 });
 
 test('a plugin that leaves a timer running does not keep mdctl alive after the run', async () => {

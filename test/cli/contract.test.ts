@@ -1,7 +1,7 @@
 // The command-line contract (DESIGN.md section 3) for every command, run as a process: help, usage errors, exit codes, --json, --quiet, colour, spinner, env, Ctrl-C.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -49,6 +49,8 @@ async function imageRoot(): Promise<string> {
   await writeFile(join(dir, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/bash\n');
   await writeFile(join(dir, 'etc', 'hostname'), 'localhost\n');
   await writeFile(join(dir, 'etc', 'hosts'), '127.0.0.1 localhost\n');
+  await mkdir(join(dir, 'etc/systemd/system/multi-user.target.wants'), { recursive: true });
+  await symlink('/lib/systemd/system/systemd-networkd.service', join(dir, 'etc/systemd/system/multi-user.target.wants/systemd-networkd.service'));
   return dir;
 }
 

@@ -21,8 +21,8 @@ interface Check {
   message: string;
 }
 
-const IMAGE_IDS = ['mdctl-runs', 'boot-unit', 'local-unit', 'no-cache', 'no-state', 'no-keys', 'machine-id', 'config'];
-const METADATA_IDS = ['crawl', 'meta-data', 'hostname', 'ssh-keys', 'network-data', 'user-data', 'dry-run'];
+const IMAGE_IDS = ['mdctl-runs', 'boot-unit', 'local-unit', 'no-cache', 'no-state', 'no-keys', 'machine-id', 'config', 'network-files'];
+const METADATA_IDS = ['crawl', 'meta-data', 'hostname', 'ssh-keys', 'network-data', 'network-render', 'user-data', 'dry-run'];
 
 let base = '';
 let good = '';
@@ -38,6 +38,8 @@ async function buildImage(dir: string): Promise<void> {
   await writeFile(join(dir, 'etc/hosts'), '127.0.0.1 localhost\n');
   await writeFile(join(dir, 'etc/machine-id'), '');
   await writeFile(join(dir, 'usr/bin/node'), '#!/bin/sh\n', { mode: 0o755 });
+  await mkdir(join(dir, 'etc/systemd/system/multi-user.target.wants'), { recursive: true });
+  await symlink('/lib/systemd/system/systemd-networkd.service', join(dir, 'etc/systemd/system/multi-user.target.wants/systemd-networkd.service'));
   const installed = await runCli(['install', '--root', dir]);
   assert.equal(installed.status, 0, installed.stderr);
 }
@@ -151,10 +153,10 @@ describe('a good image', () => {
     assert.equal(result.status, 5);
     const lines = result.stdout.trimEnd().split('\n');
     assert.equal(lines.length, IMAGE_IDS.length + METADATA_IDS.length);
-    assert.match(lines[0] ?? '', /^pass {2}mdctl-runs {4}launcher \/usr\/bin\/mdctl, /);
-    assert.match(lines[6] ?? '', /^fail {2}machine-id {4}\/etc\/machine-id is set \("4c4c4544004b3510804cb4c04f4d3732"\): every VM/);
-    assert.match(lines[8] ?? '', /^skip {2}crawl /);
-    assert.equal(result.stderr, 'validate: 15 checks: 7 passed, 0 warnings, 1 failed, 7 skipped\n');
+    assert.match(lines[0] ?? '', /^pass {2}mdctl-runs {6}launcher \/usr\/bin\/mdctl, /);
+    assert.match(lines[6] ?? '', /^fail {2}machine-id {6}\/etc\/machine-id is set \("4c4c4544004b3510804cb4c04f4d3732"\): every VM/);
+    assert.match(lines[9] ?? '', /^skip {2}crawl /);
+    assert.equal(result.stderr, 'validate: 17 checks: 8 passed, 0 warnings, 1 failed, 8 skipped\n');
   });
 });
 

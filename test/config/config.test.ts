@@ -71,7 +71,7 @@ test('through the CLI: a bad config is exit 2 naming the key, and nothing is wri
   const before = snapshot(root);
   const result = await runCli(['apply', '--root', root, '--no-live', '--config', config, '--cache-dir', makeRoot(), '--state-dir', makeRoot()]);
   assert.equal(result.status, 2);
-  assert.match(result.stderr, /^mdctl: config ".*config\.yaml": "enable" is not a known key \(keys: user, appliers, only, skip, boot_timeout, config_drive\)\n$/);
+  assert.match(result.stderr, /^mdctl: config ".*config\.yaml": "enable" is not a known key \(keys: user, appliers, only, skip, boot_timeout, config_drive, network\)\n$/);
   assert.deepEqual(snapshot(root), before);
   const missing = await runCli(['apply', '--config', join(root, 'nope.yaml')]);
   assert.equal(missing.status, 2);

@@ -9,6 +9,7 @@ import type { Applier } from '../../core/applier.js';
 import { Exit, isMdctlError } from '../../core/errors.js';
 import type { Instance } from '../../core/instance.js';
 import { systemdRunning, hostnameSetter } from '../../system/hostname.js';
+import { ipAddressTable } from '../../system/ipaddr.js';
 import { ipRouteTable } from '../../system/iproute.js';
 import type { Release } from '../../system/lock.js';
 import { loadConfig, type MdctlConfig } from '../../config/config.js';
@@ -38,6 +39,7 @@ async function appliersFor(ctx: CommandContext<ApplyFlags>, config: MdctlConfig,
     hostname: hostnameSetter({ hostnamectl: root === '/' && (await systemdRunning()) }),
     routes: ipRouteTable(),
     stateDir: ctx.opts.stateDir,
+    network: { renderer: config.network?.renderer ?? 'auto', addresses: ipAddressTable() },
   });
   if (!withPlugins) return { appliers: builtins, failures: [] };
   const modules = [...config.appliers, ...(ctx.opts.applier ?? []).map((name) => ({ name, baseDir: process.cwd() }))];

@@ -1,0 +1,123 @@
+// Interfaces, their addresses and MTU through iproute2 (`ip -d -j address`), run without a shell; a pure parser for its JSON.
+import { writeFile } from 'node:fs/promises';
+import { MdctlError, quote } from '../core/errors.js';
+import { METADATA_IPV4, addressValue, formatAddress, type Family } from '../core/ip.js';
+import { exec as defaultExec, type Exec } from './exec.js';
+import type { MacLink } from './mac-map.js';
+
+export interface LiveAddress {
+  family: Family;
+  /** Canonical text. */
+  address: string;
+  prefix: number;
+}
+
+export interface LiveInterface extends MacLink {
+  mtu: number | null;
+  /** Administratively up (the UP flag). */
+  up: boolean;
+  addresses: LiveAddress[];
+}
+
+export interface AddressTable {
+  interfaces(): Promise<LiveInterface[]>;
+  /** Adds the address (or refreshes it when present): `ip address replace`. */
+  add(dev: string, address: LiveAddress): Promise<void>;
+  remove(dev: string, address: LiveAddress): Promise<void>;
+  setMtu(dev: string, mtu: number): Promise<void>;
+  setUp(dev: string): Promise<void>;
+  /** The interface and source address the kernel uses to reach 169.254.169.254 now, or null when it has no route. */
+  metadataRoute(): Promise<{ dev: string | null; source: string | null } | null>;
+}
+
+function list(json: string, what: string): Record<string, unknown>[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(json === '' ? '[]' : json);
+  } catch (error) {
+    throw new MdctlError('ERR_EXEC', `cannot read ${what}: ip printed invalid JSON`, { cause: error });
+  }
+  if (!Array.isArray(value)) throw new MdctlError('ERR_EXEC', `cannot read ${what}: ip printed ${quote(typeof value)}, not a list`);
+  return value.filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null);
+}
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+function addressesOf(info: unknown): LiveAddress[] {
+  if (!Array.isArray(info)) return [];
+  return info.flatMap((item: Record<string, unknown>) => {
+    const parsed = addressValue(text(item.local) ?? '');
+    const prefix = item.prefixlen;
+    if (parsed === null || typeof prefix !== 'number') return [];
+    return [{ family: parsed.family, address: formatAddress(parsed.family, parsed.value), prefix }];
+  });
+}
+
+/** Parses `ip -d -j address show`. */
+export function parseIpAddresses(json: string): LiveInterface[] {
+  return list(json, 'interfaces').flatMap((item) => {
+    const name = text(item.ifname);
+    const mac = text(item.address)?.toLowerCase() ?? null;
+    if (name === null || mac === null || !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac)) return [];
+    const permanent = text(item.permaddr);
+    const kind = text((item.linkinfo as Record<string, unknown> | undefined)?.info_kind);
+    return [
+      {
+        name,
+        mac,
+        ...(permanent === null ? {} : { permanentMac: permanent.toLowerCase() }),
+        ...(kind === null ? {} : { kind }),
+        mtu: typeof item.mtu === 'number' ? item.mtu : null,
+        up: Array.isArray(item.flags) && item.flags.includes('UP'),
+        addresses: addressesOf(item.addr_info),
+      },
+    ];
+  });
+}
+
+/**
+ * Lets the kernel promote a secondary IPv4 address when the primary one is removed, as systemd
+ * sets it by default: without it, removing mdctl's primary address would take every other
+ * address of that subnet (someone else's too) with it. Written for the network namespace mdctl
+ * runs in.
+ */
+async function promoteSecondaries(dev: string): Promise<void> {
+  if (!/^[^/\s]{1,15}$/.test(dev) || dev === '.' || dev === '..') throw new MdctlError('ERR_INVALID_VALUE', `${quote(dev)} is not an interface name`);
+  const path = `/proc/sys/net/ipv4/conf/${dev}/promote_secondaries`;
+  await writeFile(path, '1\n').catch((error: NodeJS.ErrnoException) => {
+    throw new MdctlError('ERR_IO', `cannot set ${quote(path)}: ${error.code ?? 'error'}`, { cause: error });
+  });
+}
+
+/**
+ * Addresses and links through `ip`. `command` is how to run ip, e.g. ["ip"] or
+ * ["ip", "netns", "exec", "ns1", "ip"].
+ */
+export function ipAddressTable(command: readonly string[] = ['ip'], run: Exec = defaultExec): AddressTable {
+  const cidr = (address: LiveAddress): string => `${address.address}/${address.prefix}`;
+  return {
+    async interfaces() {
+      return parseIpAddresses((await run([...command, '-d', '-j', 'address', 'show'])).stdout);
+    },
+    async add(dev, address) {
+      await run([...command, `-${address.family}`, 'address', 'replace', cidr(address), 'dev', dev]);
+    },
+    async remove(dev, address) {
+      if (address.family === 4) await promoteSecondaries(dev);
+      await run([...command, `-${address.family}`, 'address', 'del', cidr(address), 'dev', dev]);
+    },
+    async setMtu(dev, mtu) {
+      await run([...command, 'link', 'set', 'dev', dev, 'mtu', String(mtu)]);
+    },
+    async setUp(dev) {
+      await run([...command, 'link', 'set', 'dev', dev, 'up']);
+    },
+    async metadataRoute() {
+      const answer = await run([...command, '-j', '-4', 'route', 'get', METADATA_IPV4]).catch(() => null);
+      const first = answer === null ? undefined : list(answer.stdout, 'the route to the metadata service')[0];
+      return first === undefined ? null : { dev: text(first.dev), source: text(first.prefsrc) };
+    },
+  };
+}
