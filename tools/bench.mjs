@@ -128,21 +128,22 @@ function bootArgv(launcher, endpoint, timeoutSeconds) {
   ];
 }
 
-/** The argv of one `mdctl boot --local` into a fresh root, state and cache; the drive is found on the system. */
-function localArgv(launcher) {
+/** The argv of one `mdctl boot --local` into a fresh root, state and cache, in the drive's mount namespace; the drive is found on the system. */
+function localArgv(launcher, drive) {
   const root = makeRoot();
   return [
-    ...launcher.argv, 'boot', '--local', '--root', root, '--no-live', '--cache-dir', fresh('local-cache'),
+    'nsenter', '-t', String(drive.pid), '-m', ...launcher.argv, 'boot', '--local', '--root', root, '--no-live', '--cache-dir', fresh('local-cache'),
     '--state-dir', fresh('local-state'), '--config', join(root, 'etc/mdctl/config.yaml'), '-q',
   ];
 }
 
 /**
  * A config drive for `boot --local`: an ext4 image labelled config-2 holding the seed-static
- * instance, attached and mounted read-only here, so that mounting is not what is timed.
- * Returns why not when this machine cannot (not root, no losetup or mkfs.ext4).
+ * instance, attached and mounted read-only in a mount namespace of its own (held open by a
+ * process; `nsenter` runs mdctl there), so that mounting is not what is timed and no other
+ * process on the machine sees the mount. Resolves why not when this machine cannot.
  */
-function mountedDrive() {
+async function mountedDrive() {
   if (process.getuid?.() !== 0) return { skip: 'needs root to attach and mount a drive' };
   try {
     const dir = fresh('drive');
@@ -152,9 +153,14 @@ function mountedDrive() {
     const device = execFileSync('losetup', ['--find', '--show', image], { encoding: 'utf8' }).trim();
     cleanups.push(() => execFileSync('losetup', ['-d', device]));
     mkdirSync(join(dir, 'mnt'));
-    execFileSync('mount', ['-t', 'ext4', '-o', 'ro,nosuid,nodev,noexec', device, join(dir, 'mnt')]);
-    cleanups.push(() => execFileSync('umount', [join(dir, 'mnt')]));
-    return { device };
+    const script = 'mount -t ext4 -o ro,nosuid,nodev,noexec "$1" "$2" && echo ready && exec cat';
+    const holder = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', device, join(dir, 'mnt')], { stdio: ['pipe', 'pipe', 'inherit'] });
+    cleanups.push(() => holder.kill('SIGKILL'));
+    await new Promise((resolve, reject) => {
+      holder.on('exit', (code) => reject(new Error(`mounting the drive failed (exit ${code})`)));
+      holder.stdout.setEncoding('utf8').on('data', (chunk) => chunk.includes('ready') && resolve());
+    });
+    return { device, pid: holder.pid };
   } catch (error) {
     return { skip: String(error.message).split('\n')[0] };
   }
@@ -231,7 +237,7 @@ async function main() {
   if (bundle !== null) launchers.push({ name: 'bundle', argv: [NODE, bundle], label: 'node mdctl.mjs (a fresh copy, as `mdctl install` puts it into images)' });
   const boot = hasBoot();
   if (!boot) say('boot: not measured (dist/cli/commands/boot.js does not exist yet)');
-  const drive = boot ? mountedDrive() : { skip: 'no boot command yet' };
+  const drive = boot ? await mountedDrive() : { skip: 'no boot command yet' };
 
   const warm = fresh('warm-cache');
   check(await measure([...launchers[0].argv, 'fetch', '--endpoint', emulator.url, '--cache-dir', warm, '-q']), 'warm-up fetch');
@@ -248,7 +254,7 @@ async function main() {
     });
     if (boot) scenarios.push({ id: `boot/${launcher.name}`, kind: 'boot', launcher, title: 'boot --root TMP --no-live', argv: () => bootArgv(launcher, emulator.url, 30) });
     if (drive.device !== undefined) {
-      scenarios.push({ id: `local/${launcher.name}`, kind: 'local', launcher, title: 'boot --local, config drive already mounted', argv: () => localArgv(launcher) });
+      scenarios.push({ id: `local/${launcher.name}`, kind: 'local', launcher, title: 'boot --local, config drive already mounted', argv: () => localArgv(launcher, drive) });
     }
   }
   // The first run of a new build has no code cache yet (it writes one as it exits): shown, no
@@ -412,7 +418,7 @@ function report({ scenarios, samples, launchers, loaded, late, holes, expectedRe
     const localId = `local/${name}`;
     if (samples.has(localId)) {
       const localRatio = ratioOf(localId);
-      verdict(localRatio <= BUDGET.localRatio, `boot --local from a config drive (${drive.device}, already mounted): ${localRatio.toFixed(2)} × node -e 0 (≤ ${BUDGET.localRatio}; ${best(localId)})`);
+      verdict(localRatio <= BUDGET.localRatio, `boot --local from a config drive (${drive.device}, already mounted; run through nsenter): ${localRatio.toFixed(2)} × node -e 0 (≤ ${BUDGET.localRatio}; ${best(localId)})`);
     } else say(`  ------ boot --local from a config drive: not measured (${drive.skip})`);
     const rss = Math.max(
       ...scenarios.filter((s) => s.launcher?.name.startsWith(name)).flatMap((s) => samples.get(s.id).rss),

@@ -48,8 +48,12 @@ export async function readDrive(options: DriveOptions): Promise<DriveRead> {
     return { kind: 'none' };
   }
   const { device } = found;
-  if (found.others.length > 0) options.warn(`several drives are labelled config-2: using ${device}, ignoring ${found.others.join(', ')}`);
+  // Said only when the first drive is used: a skipped one leaves nothing to choose between.
+  const chosen = (): void => {
+    if (found.others.length > 0) options.warn(`several drives are labelled config-2: using ${device}, ignoring ${found.others.join(', ')}`);
+  };
   if (found.mountPoint !== null) {
+    chosen();
     options.log(`config drive ${device} is mounted at ${found.mountPoint}`);
     return { kind: 'read', raw: await readConfigDrive(found.mountPoint, options.log) };
   }
@@ -63,6 +67,7 @@ export async function readDrive(options: DriveOptions): Promise<DriveRead> {
     const hint = 'a drive Nova made is iso9660 or vfat; name other types in config_drive.filesystems of the config file';
     return { kind: 'skipped', code: 'ERR_REJECTED', reason: `config drive ${device}: ${problem}`, hint };
   }
+  chosen();
   const host = { exec, mounter: options.mounter ?? defaultMounter(), parent: options.mountParent ?? DRIVE_MOUNT_PARENT, log: options.log };
   const raw = await withMountedDrive(device, type, host, options.deadline, async (dir) => {
     try {

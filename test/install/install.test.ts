@@ -11,7 +11,7 @@ import { load } from 'js-yaml';
 import { CONFIG_KEYS, parseConfig } from '../../src/config/config.js';
 import { locateArtifacts } from '../../src/install/artifacts.js';
 import { defaultConfigText } from '../../src/install/config.js';
-import { PATHS, unitText } from '../../src/install/unit.js';
+import { PATHS, localUnitText, unitText } from '../../src/install/unit.js';
 import { VERSION } from '../../src/cli/version.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -139,6 +139,12 @@ describe('mdctl install', () => {
     const link = join(root, PATHS.localWants);
     assert.equal(await readlink(link), '../mdctl-local.service');
     assert.equal(await readFile(link, 'utf8'), unit);
+  });
+
+  it('shows in docs/config-drive.md the local unit it writes (comments aside)', async () => {
+    const doc = await readFile(join(REPO, 'docs', 'config-drive.md'), 'utf8');
+    const shown = /^```ini\n([\s\S]*?)^```$/m.exec(doc)?.[1];
+    assert.equal(shown, localUnitText().replace(/^#.*\n/gm, ''));
   });
 
   it('shows the README the unit it writes (comments aside)', async () => {
