@@ -140,6 +140,13 @@ test('several drives: the first by device name, with a warning naming the others
   assert.deepEqual(opts.warnings, ['several drives are labelled config-2: using /dev/loop2, ignoring /dev/loop10, /dev/sr0']);
 });
 
+test('several drives, the first skipped (file system not allowed): no warning about the others, the skip says why', async () => {
+  const opts = options(fakeRoot(MOUNTS), { exec: fakeBlkid({ 'config-2': ['/dev/vdb', '/dev/vdc'] }, { '/dev/vdb': 'ext4' }), mounter: fakeMounter(null) });
+  const read = await readDrive(opts);
+  assert.equal(read.kind === 'skipped' && read.reason, 'config drive /dev/vdb: file system ext4 is not allowed (allowed: iso9660, vfat)');
+  assert.deepEqual(opts.warnings, []);
+});
+
 test('a mounted drive is read where it is, and never mounted again', async () => {
   const root = fakeRoot(`${MOUNTS}/dev/sr0 /mnt/cd iso9660 ro 0 0\n`);
   cpSync(driveTree(), join(root, 'mnt', 'cd'), { recursive: true });
