@@ -27,8 +27,8 @@ export function defaultConfigText(): string {
     '# writes, iso9660 and vfat). Any other type listed here gets its kernel driver used on the drive.',
     '#config_drive: {filesystems: [iso9660, vfat]}',
     '',
-    '# The network manager the network applier renders for: auto (the one the image enables),',
-    '# networkd, networkmanager or none.',
+    '# The network manager the network applier writes files for: auto (the one the image enables),',
+    '# networkd, networkmanager, or none (no files; the live addresses are still set).',
     '#network: {renderer: auto}',
     '',
   ].join('\n');

@@ -46,6 +46,41 @@ async function copyRendererDirs(scratch: string, files: Map<string, Buffer>): Pr
   for (const [path, bytes] of files) await writeFile(join(scratch, path), bytes, { mode: 0o644 });
 }
 
+/** Where networkd reads .network files from, as an image ships them. */
+const NETWORKD_DIRS = ['/etc/systemd/network', '/usr/local/lib/systemd/network', '/usr/lib/systemd/network', '/lib/systemd/network'];
+/** [Match] keys that tie a file to particular devices. */
+const SPECIFIC_KEYS = new Set(['MACAddress', 'PermanentMACAddress', 'Path', 'Driver', 'Property', 'Host', 'Virtualization', 'KernelCommandLine', 'SSID', 'BSSID']);
+
+/** Whether a .network file's [Match] catches every Ethernet device (no device-specific key, no plain name). */
+export function matchesEveryDevice(text: string): boolean {
+  let section = '';
+  const keys: [string, string][] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('[')) section = line;
+    else if (section === '[Match]' && line.includes('=') && !line.startsWith('#') && !line.startsWith(';')) {
+      const index = line.indexOf('=');
+      keys.push([line.slice(0, index).trim(), line.slice(index + 1).trim()]);
+    }
+  }
+  if (keys.some(([key]) => SPECIFIC_KEYS.has(key))) return false;
+  const names = keys.filter(([key]) => key === 'Name').map(([, value]) => value);
+  return names.length === 0 || names.some((value) => /[*?[]/.test(value));
+}
+
+/** The image's .network files that sort before mdctl's and match every device: networkd would apply them instead. */
+async function shadowingFiles(root: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const directory of NETWORKD_DIRS) {
+    for (const name of await listTree(root, directory, 1)) {
+      if (!name.endsWith('.network') || name >= '10-mdctl-') continue;
+      const bytes = await readImageFile(root, `${directory}/${name}`);
+      if (bytes !== null && !isMarked(bytes) && matchesEveryDevice(bytes.toString('utf8'))) found.push(`${directory}/${name}`);
+    }
+  }
+  return found;
+}
+
 /**
  * Renders the metadata's network configuration for the image's network manager into a scratch
  * copy of its network directories and reports what would be written and every problem.
@@ -62,8 +97,11 @@ export async function checkNetworkRender(doc: Instance, root: string, setting: R
     const shown = (text: string): string => text.replaceAll(scratch, root === '/' ? '' : root);
     if (run === undefined || run.errors.length > 0) return fail('network-render', shown(run?.errors.join('; ') ?? 'the network applier did not run'));
     if (chosen.renderer === 'none') return warn('network-render', `no files rendered: ${chosen.why}; only the live addresses configure this guest`);
-    const written = run.changes.filter((change) => change.action === 'create' || change.action === 'update').map((change) => shown(change.target));
-    return pass('network-render', `${chosen.renderer} (${chosen.why}): ${written.length === 0 ? 'nothing to write' : written.map((path) => quote(path)).join(', ')}`);
+    const shadowing = chosen.renderer === 'networkd' ? await shadowingFiles(root) : [];
+    if (shadowing.length > 0) return warn('network-render', `${shadowing.join(', ')} sort before mdctl's files and match every device: networkd would apply them instead`);
+    const files = run.changes.filter((change) => (change.data as { kind?: string } | undefined)?.kind === 'file' && (change.action === 'create' || change.action === 'update'));
+    const written = files.map((change) => quote(change.target.slice(scratch.length), 240));
+    return pass('network-render', `${chosen.renderer} (${chosen.why}): ${written.length === 0 ? 'nothing to write' : written.join(', ')}`);
   } catch (error) {
     return fail('network-render', message(error));
   } finally {

@@ -118,6 +118,7 @@ describe('a good image', () => {
     for (const check of checks) assert.equal(check.status, 'pass', `${check.id}: ${check.message}`);
     assert.match(checks.find((check) => check.id === 'hostname')?.message ?? '', /"dvr3-demo12"/);
     assert.match(checks.find((check) => check.id === 'dry-run')?.message ?? '', /hostname 3 .*ssh-keys 2.*routes 3 \(3 not live\)/);
+    assert.match(checks.find((check) => check.id === 'network-render')?.message ?? '', /^networkd \(systemd-networkd\.service is enabled in the image\): "\/etc\/systemd\/network\/10-mdctl-tapc8c3f2f8-5e\.network"$/);
     assert.deepEqual(await snapshot(root), before);
   });
 

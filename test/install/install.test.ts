@@ -184,6 +184,7 @@ describe('mdctl install', () => {
     );
     assert.equal(config.boot_timeout, 120);
     assert.deepEqual(config.config_drive, { filesystems: ['iso9660', 'vfat'] });
+    assert.deepEqual(config.network, { renderer: 'auto' });
     const documented = [...defaultConfigText().matchAll(/^#(\w+):/gm)].map((m) => m[1]).sort();
     assert.deepEqual(documented, [...CONFIG_KEYS].sort());
   });

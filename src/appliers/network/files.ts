@@ -25,7 +25,8 @@ async function ownedFiles(root: string): Promise<string[]> {
     for (const entry of await listUnder(root, renderer.directory)) {
       if (entry.kind !== 'file' || !renderer.ownsName(entry.name)) continue;
       const path = `${renderer.directory}/${entry.name}`;
-      const bytes = await readFileUnder(root, path, 64 * 1024);
+      // mdctl's files are small: one it cannot read within 64 KiB is not one of them.
+      const bytes = await readFileUnder(root, path, 64 * 1024).catch(() => null);
       if (bytes !== null && isMarked(bytes)) owned.push(path);
     }
   }
@@ -42,7 +43,7 @@ async function planWrite(file: RenderedFile, ctx: ApplyContext): Promise<Change 
   const write: FileEffect = { kind: 'file', op: 'write', path: file.path, content: file.content, mode: file.mode };
   if (stats === null || current === null) return change(ctx.root, 'create', write, `write ${file.content.length} bytes, mode 0${file.mode.toString(8)}`, { after: file.content });
   if (!stats.isFile() || !isMarked(current)) {
-    ctx.refuse(`${quote(resolveUnder(ctx.root, file.path))} is not mdctl's (no marker line); left alone, link ${quote(file.link)} not rendered`);
+    ctx.refuse(`${quote(resolveUnder(ctx.root, file.path), 240)} is not mdctl's (no marker line); left alone, link ${quote(file.link)} not rendered`);
     return null;
   }
   const old = current.toString('utf8');

@@ -12,7 +12,7 @@ function connection(link: LinkLayout, byId: Map<string, LinkLayout>): (string | 
   const type = link.kind === 'physical' ? 'ethernet' : link.kind;
   const bond = link.bondedTo === undefined ? undefined : byId.get(link.bondedTo);
   return [
-    `id=mdctl-${link.id}`,
+    `id=mdctl-${safeName(link.id)}`,
     `uuid=${profileUuid(link)}`,
     `type=${type}`,
     link.device === null ? null : `interface-name=${link.device}`,
