@@ -87,7 +87,9 @@ export async function mountPointOf(host: DriveHost, device: string): Promise<str
 
 /** The labelled drive to use, or null when there is none. */
 export async function findDrive(host: DriveHost): Promise<FoundDrive | null> {
-  const listed = (await byLabel(host)) ?? (await byBlkid(host));
+  // udev may not have made its links yet this early in the boot: no link found, blkid scans.
+  const linked = await byLabel(host);
+  const listed = linked !== null && linked.length > 0 ? linked : await byBlkid(host);
   const devices = [...new Set(listed)].sort(byDeviceName);
   const [device, ...others] = devices;
   if (device === undefined) return null;

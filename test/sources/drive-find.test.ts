@@ -126,6 +126,12 @@ test('no udev: blkid -t LABEL=... -o device for both labels; none found is null'
   assert.equal(await findDrive({ root, exec: fakeBlkid({}) }), null);
 });
 
+test('udev links, but none for the label (udev not done yet): blkid scans', async () => {
+  const blkid = fakeBlkid({ 'config-2': ['/dev/sr0'] });
+  assert.deepEqual(await findDrive({ root: fakeRoot(MOUNTS, {}), exec: blkid }), { device: '/dev/sr0', others: [], mountPoint: null });
+  assert.equal(blkid.calls.length, 2);
+});
+
 test('a blkid that fails otherwise than "nothing found" is an error', async () => {
   const broken: Exec = () => Promise.reject(new MdctlError('ERR_EXEC', "'blkid' is not installed"));
   await assert.rejects(findDrive({ root: fakeRoot(MOUNTS), exec: broken }), rejectsWith('ERR_IO', /cannot list devices labelled config-2: 'blkid' is not installed/));
@@ -283,6 +289,7 @@ test('--source configdrive with no drive is unreachable (exit 4)', async () => {
       deadline: new Deadline(1000),
       root: fakeRoot(MOUNTS, {}),
       probeConfigDrive: true,
+      driveSeams: { exec: fakeBlkid({}) },
       log: () => {},
     }),
     rejectsWith('ERR_UNREACHABLE', /^config drive: no drive labelled config-2 or CONFIG-2$/),

@@ -61,10 +61,10 @@ test('another boot, or a cache since written by another fetch, is not reused', a
   assert.equal(await localStageDocument(fresh('empty'), boot), null);
 });
 
-test('no drive (udev lists none, so blkid is never asked): nothing read, nothing cached', async () => {
+test('no drive (no udev link, blkid finds none): nothing read, nothing cached', async () => {
   const cache = fresh('cache');
-  const noBlkid = () => Promise.reject(new MdctlError('ERR_EXEC', 'unused'));
-  assert.equal(await fetchLocal(request(cache, 'auto', bootId('b'), { driveSeams: { exec: noBlkid } })), null);
+  const nothing = () => Promise.reject(new MdctlError('ERR_EXEC', 'blkid failed: exit status 2', { cause: Object.assign(new Error('exit 2'), { code: 2 }) }));
+  assert.equal(await fetchLocal(request(cache, 'auto', bootId('b'), { driveSeams: { exec: nothing } })), null);
   assert.deepEqual(readdirSync(cache), []);
 });
 
