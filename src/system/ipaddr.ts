@@ -26,6 +26,9 @@ export interface AddressTable {
   remove(dev: string, address: LiveAddress): Promise<void>;
   setMtu(dev: string, mtu: number): Promise<void>;
   setUp(dev: string): Promise<void>;
+  /** Creates VLAN `id` on `parent` named `dev`. */
+  addVlan(dev: string, parent: string, id: number): Promise<void>;
+  removeLink(dev: string): Promise<void>;
   /** The interface and source address the kernel uses to reach 169.254.169.254 now, or null when it has no route. */
   metadataRoute(): Promise<{ dev: string | null; source: string | null } | null>;
 }
@@ -113,6 +116,12 @@ export function ipAddressTable(command: readonly string[] = ['ip'], run: Exec = 
     },
     async setUp(dev) {
       await run([...command, 'link', 'set', 'dev', dev, 'up']);
+    },
+    async addVlan(dev, parent, id) {
+      await run([...command, 'link', 'add', 'link', parent, 'name', dev, 'type', 'vlan', 'id', String(id)]);
+    },
+    async removeLink(dev) {
+      await run([...command, 'link', 'del', 'dev', dev]);
     },
     async metadataRoute() {
       const answer = await run([...command, '-j', '-4', 'route', 'get', METADATA_IPV4]).catch(() => null);

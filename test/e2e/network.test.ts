@@ -39,11 +39,11 @@ function drive(uuid: string, network: string): string {
 }
 
 /** `mdctl apply` inside the guest with a fresh cache (so the drive is read), the shared state dir and the renderer set. */
-function apply(driveDir: string, renderer: string, only = 'network,routes'): Promise<CliResult> {
+function apply(driveDir: string, renderer: string, only = 'network,routes', extra: string[] = []): Promise<CliResult> {
   const config = join(dir, `config-${renderer}.yaml`);
   writeFileSync(config, `network:\n  renderer: ${renderer}\n`);
   const cacheDir = mkdtempSync(join(dir, 'cache-'));
-  const args = ['apply', '--source', `configdrive:${driveDir}`, '--root', root, '--live', '--only', only, '--cache-dir', cacheDir, '--state-dir', stateDir, '--config', config];
+  const args = ['apply', '--source', `configdrive:${driveDir}`, '--root', root, '--live', '--only', only, '--cache-dir', cacheDir, '--state-dir', stateDir, '--config', config, ...extra];
   return runCli(args, { wrap: wrap(GUEST), env: ENV, timeoutMs: 60_000 });
 }
 
@@ -118,6 +118,24 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+test('--dry-run shows the file in full and the ip changes, and changes nothing', async () => {
+  const before = snapshot(root);
+  const result = await apply(first, 'networkd', 'network,routes', ['--dry-run']);
+  assert.equal(result.status, 0, result.stderr);
+  for (const line of [
+    `  + ${root}/etc/systemd/network/10-mdctl-${LINK}.network: write 400 bytes, mode 0644`,
+    `      + MACAddress=${SEED_MAC}`,
+    '  ~ link eth0: set up',
+    '  ~ mtu eth0: set to 1450',
+    '  + address 192.168.0.233/24 dev eth0: add',
+    '  + route default via 192.168.0.1 dev eth0: add',
+  ]) {
+    assert.ok(result.stdout.split('\n').includes(line), `${line} in\n${result.stdout}`);
+  }
+  assert.deepEqual(snapshot(root), before);
+  assert.deepEqual(await eth0(), { up: false, mtu: 1500, v4: [] });
+});
+
 test('networkd: the interface gets the static address, MTU and default route live; the file is rendered', async () => {
   assert.deepEqual(await eth0(), { up: false, mtu: 1500, v4: [] });
   const result = await apply(first, 'networkd');
@@ -180,4 +198,39 @@ test('bad values: exit 3 naming the network, the others applied, nothing of the 
   assert.equal(readFileSync(join(root, 'etc/hostname'), 'utf8'), 'dvr3-demo12\n');
   assert.deepEqual(snapshot(join(root, 'etc/NetworkManager')), before);
   assert.deepEqual(await eth0(), live);
+});
+
+test('a VLAN on the link: created live with its address and MTU where the kernel has VLANs, else one error naming it; rendered either way', async () => {
+  const data = JSON.parse(readFileSync(join(other, 'openstack/latest/network_data.json'), 'utf8')) as { links: unknown[]; networks: unknown[] };
+  data.links.push({ id: 'vlan42', type: 'vlan', vlan_link: 'tap11112222-33', vlan_id: 42, vlan_mac_address: SEED_MAC, mtu: 1400 });
+  data.networks.push({ id: 'network1', type: 'ipv4', link: 'vlan42', ip_address: '10.42.0.5', netmask: '255.255.255.0', routes: [] });
+  // The host side's VLAN says whether this kernel has 802.1Q (the CI kernel has not).
+  const vlans = await exec(HOST, ['ip', 'link', 'add', 'link', HOST_IF, 'name', 'hv42', 'type', 'vlan', 'id', '42']).then(
+    () => true,
+    (error: Error) => {
+      assert.match(error.message, /Unknown device type/);
+      return false;
+    },
+  );
+  const result = await apply(drive('0c0ffee0-1111-4222-8333-444455556666', JSON.stringify(data)), 'networkd');
+  assert.deepEqual(networkd(), ['10-mdctl-tap11112222-33.network', '10-mdctl-vlan42.netdev', '10-mdctl-vlan42.network', '99-default.network']);
+  assert.match(readFileSync(join(root, 'etc/systemd/network/10-mdctl-tap11112222-33.network'), 'utf8'), /^VLAN=vlan42$/m);
+  assert.deepEqual(nm(), []);
+  assert.deepEqual(await eth0(), { up: true, mtu: 1450, v4: ['192.168.0.240/24', '192.168.0.50/24'] });
+  if (!vlans) {
+    assert.equal(result.status, 3, result.stdout);
+    assert.match(result.stderr, /^no cached metadata; fetching\nmdctl: network: link vlan42: "ip link add link eth0 name vlan42 type vlan id 42" failed: "Error: Unknown device type\."\n$/);
+    return;
+  }
+  assert.equal(result.status, 0, result.stderr);
+  await addAddr(HOST, 'hv42', '10.42.0.1/24');
+  await exec(HOST, ['ip', 'link', 'set', 'hv42', 'up']);
+  const { stdout } = await exec(GUEST, ['ip', '-d', '-j', 'address', 'show', 'dev', 'vlan42']);
+  const [vlan] = JSON.parse(stdout) as (IpAddr & { linkinfo: { info_kind: string; info_data: { id: number } } })[];
+  assert.equal(vlan?.linkinfo.info_kind, 'vlan');
+  assert.equal(vlan?.linkinfo.info_data.id, 42);
+  assert.equal(vlan?.mtu, 1400);
+  assert.deepEqual(vlan?.addr_info.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`), ['10.42.0.5/24']);
+  const script = "require('net').connect(9, '10.42.0.1').on('error', (e) => { console.log(e.code); }).setTimeout(5000, () => { console.log('timeout'); process.exit(); })";
+  assert.equal((await exec(GUEST, [process.execPath, '-e', script])).stdout.trim(), 'ECONNREFUSED');
 });

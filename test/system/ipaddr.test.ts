@@ -61,3 +61,18 @@ test('a link is set up with an MTU, addresses are added (twice is fine) and remo
   assert.ok(!(await find())?.addresses.some((address) => address.address === '2001:db8::10'));
   await assert.rejects(table.setMtu('eth0', 10), /failed/);
 });
+
+test('a VLAN is created and removed where the kernel has 802.1Q; else the error names the command (the CI kernel has none)', async () => {
+  const table = ipAddressTable(['ip', 'netns', 'exec', ns, 'ip']);
+  const made = await table.addVlan('eth0.7', 'eth0', 7).then(
+    () => true,
+    (error: Error) => {
+      assert.match(error.message, /^"ip netns exec \S+ ip link add link eth0 name eth0\.7 type vlan id 7" failed: "Error: Unknown device type\."$/);
+      return false;
+    },
+  );
+  assert.equal((await table.interfaces()).find((candidate) => candidate.name === 'eth0.7')?.kind, made ? 'vlan' : undefined);
+  if (made) await table.removeLink('eth0.7');
+  await assert.rejects(table.removeLink('eth0.7'), /failed/);
+  assert.ok(!(await table.interfaces()).some((candidate) => candidate.name === 'eth0.7'));
+});

@@ -8,6 +8,7 @@ import { rememberedByEveryInstance } from '../state.js';
 import type { Applier, ApplyContext, Change, ChangeResult } from '../types.js';
 import { chooseRenderer, type RendererSetting } from './detect.js';
 import { ID, planFiles, type FileEffect } from './files.js';
+import { vlansAfter, type OwnedVlan } from './live-vlans.js';
 import { applyLive, planLive, planNotLive, type LiveEffect, type OwnedAddress } from './live.js';
 import { RENDERERS } from './renderers.js';
 
@@ -26,6 +27,8 @@ export interface NetworkMemory {
   recorded_at: string;
   files: string[];
   addresses: OwnedAddress[];
+  /** VLAN devices mdctl created (absent in records of older versions). */
+  vlans?: OwnedVlan[];
 }
 
 /** The address table of a machine with no interfaces: for renders away from the guest (validate). */
@@ -35,6 +38,8 @@ export const NO_ADDRESSES: AddressTable = {
   remove: () => Promise.reject(new Error('no live interfaces here')),
   setMtu: () => Promise.reject(new Error('no live interfaces here')),
   setUp: () => Promise.reject(new Error('no live interfaces here')),
+  addVlan: () => Promise.reject(new Error('no live interfaces here')),
+  removeLink: () => Promise.reject(new Error('no live interfaces here')),
   metadataRoute: () => Promise.resolve(null),
 };
 
@@ -45,7 +50,10 @@ function memoryOf(value: unknown): NetworkMemory | null {
     (item: Partial<OwnedAddress> | null): item is OwnedAddress =>
       typeof item === 'object' && item !== null && (item.family === 4 || item.family === 6) && typeof item.address === 'string' && typeof item.prefix === 'number' && typeof item.dev === 'string',
   );
-  return { recorded_at: memory.recorded_at, files: Array.isArray(memory.files) ? memory.files.filter((file): file is string => typeof file === 'string') : [], addresses };
+  const vlans = (Array.isArray(memory.vlans) ? memory.vlans : []).filter(
+    (item: Partial<OwnedVlan> | null): item is OwnedVlan => typeof item === 'object' && item !== null && typeof item.dev === 'string' && typeof item.id === 'number',
+  );
+  return { recorded_at: memory.recorded_at, files: Array.isArray(memory.files) ? memory.files.filter((file): file is string => typeof file === 'string') : [], addresses, vlans };
 }
 
 /** The newest memory: this instance's, or another instance's when that is newer (the machine still has what it added). */
@@ -64,6 +72,7 @@ function ownedAfter(results: ChangeResult[], before: OwnedAddress[], live: boole
   const owned: OwnedAddress[] = [];
   for (const { change, status } of results) {
     const effect = change.data as LiveEffect | undefined;
+    if (effect?.kind === 'vlan' && effect.op === 'add' && status === 'applied') owned.push(...(effect.addresses ?? []).map((address) => ({ ...address, mac: null, dev: effect.dev })));
     if (effect?.kind !== 'address' || effect.dev === null) continue;
     const added = effect.op === 'add' && status === 'applied';
     const removed = effect.op === 'remove' && status === 'applied';
@@ -88,7 +97,7 @@ export function networkApplier(parts: NetworkParts): Applier {
       const chosen = await chooseRenderer(parts.renderer, ctx.root);
       if (chosen.renderer === 'none' && parts.renderer === 'auto' && layout.networks.length > 0) ctx.warn(`no network files rendered: ${chosen.why}`);
       const files = await planFiles(layout, chosen.renderer === 'none' ? null : RENDERERS[chosen.renderer], ctx);
-      const live = ctx.live ? await planLive(layout, memory?.addresses ?? [], parts.addresses, ctx) : planNotLive(layout);
+      const live = ctx.live ? await planLive(layout, { addresses: memory?.addresses ?? [], vlans: memory?.vlans ?? [] }, parts.addresses, ctx) : planNotLive(layout);
       return [...files, ...live];
     },
     async apply(change, ctx) {
@@ -110,7 +119,12 @@ export function networkApplier(parts: NetworkParts): Applier {
         const kept = effect?.kind === 'file' && effect.op !== 'delete' && (status === 'applied' || status === 'noop');
         return kept ? [effect.path] : [];
       });
-      return { recorded_at: new Date().toISOString(), files, addresses: ownedAfter(results, memory?.addresses ?? [], ctx.live) } satisfies NetworkMemory;
+      return {
+        recorded_at: new Date().toISOString(),
+        files,
+        addresses: ownedAfter(results, memory?.addresses ?? [], ctx.live),
+        vlans: vlansAfter(results, memory?.vlans ?? [], ctx.live),
+      } satisfies NetworkMemory;
     },
   };
 }

@@ -6,15 +6,34 @@ import type { AddressTable, LiveAddress, LiveInterface } from '../../system/ipad
 import { interfacesByMac } from '../../system/mac-map.js';
 import type { ApplyContext, Change } from '../types.js';
 import { ID } from './files.js';
+import { planVlan, planVlanRemovals, type OwnedVlan, type VlanEffect } from './live-vlans.js';
 import { networksOf, renderedLinks } from './render.js';
 
-/** An address mdctl added, as remembered: by the MAC of its link (interface names can change between boots). */
+/**
+ * An address mdctl added, as remembered: on a physical link by its MAC (interface names can change
+ * between boots); on a VLAN or bond (mac null) by the device name mdctl gives it.
+ */
 export interface OwnedAddress extends LiveAddress {
   mac: string | null;
   dev: string;
 }
 
+/** Where an address lives: the physical link's MAC, or the VLAN/bond device's name. */
+interface Place {
+  mac: string | null;
+  dev: string | null;
+}
+
+function placeOf(link: LinkLayout): Place {
+  return link.device === null ? { mac: link.mac, dev: null } : { mac: null, dev: link.device };
+}
+
+function samePlace(mine: OwnedAddress, place: Place): boolean {
+  return mine.mac !== null ? mine.mac === place.mac : place.mac === null && mine.dev === place.dev;
+}
+
 export type LiveEffect =
+  | VlanEffect
   | { kind: 'up'; dev: string }
   | { kind: 'mtu'; dev: string; mtu: number }
   | { kind: 'address'; op: 'add' | 'remove' | 'keep'; dev: string | null; mac: string | null; address: LiveAddress; wasOwned: boolean };
@@ -35,7 +54,7 @@ function wantedAddresses(layout: NetworkLayout, link: LinkLayout): LiveAddress[]
 export function planNotLive(layout: NetworkLayout): Change[] {
   return renderedLinks(layout).flatMap((link) =>
     wantedAddresses(layout, link).map((address) =>
-      addressChange('create', `add on link ${quote(link.id)}`, { kind: 'address', op: 'add', dev: null, mac: link.mac, address, wasOwned: false }, { after: cidr(address), skipped: 'not live' }),
+      addressChange('create', `add on link ${quote(link.id)}`, { kind: 'address', op: 'add', dev: null, mac: placeOf(link).mac, address, wasOwned: false }, { after: cidr(address), skipped: 'not live' }),
     ),
   );
 }
@@ -54,8 +73,8 @@ function planLink(layout: NetworkLayout, link: LinkLayout, here: LiveInterface, 
     changes.push({ applier: ID, action: 'update', target: `mtu ${dev}`, summary: `set to ${link.mtu}`, ...(here.mtu === null ? {} : { before: String(here.mtu) }), after: String(link.mtu), data: { kind: 'mtu', dev, mtu: link.mtu } satisfies LiveEffect });
   }
   for (const address of wantedAddresses(layout, link)) {
-    const wasOwned = owned.some((mine) => mine.mac === link.mac && sameAddress(mine, address));
-    const effect = { kind: 'address', dev, mac: link.mac, address, wasOwned } as const;
+    const wasOwned = owned.some((mine) => samePlace(mine, placeOf(link)) && sameAddress(mine, address));
+    const effect = { kind: 'address', dev, mac: placeOf(link).mac, address, wasOwned } as const;
     if (here.addresses.some((present) => sameAddress(present, address))) changes.push(addressChange('noop', 'present', { ...effect, op: 'keep' }));
     else changes.push(addressChange('create', 'add', { ...effect, op: 'add' }, { after: cidr(address) }));
   }
@@ -63,21 +82,21 @@ function planLink(layout: NetworkLayout, link: LinkLayout, here: LiveInterface, 
 }
 
 /** Whether a wanted address on the same link lies in the subnet of an owned one: it takes over the routes that used it. */
-function replaced(mine: OwnedAddress, wanted: { mac: string | null; address: LiveAddress }[]): boolean {
+function replaced(mine: OwnedAddress, wanted: { place: Place; address: LiveAddress }[]): boolean {
   const own = addressValue(mine.address);
-  return wanted.some(({ mac, address }) => {
+  return wanted.some(({ place, address }) => {
     const other = addressValue(address.address);
-    return mac === mine.mac && own !== null && other !== null && other.family === own.family && address.prefix === mine.prefix && inSubnet(other.value, own.value, mine.prefix, own.family);
+    return samePlace(mine, place) && own !== null && other !== null && other.family === own.family && address.prefix === mine.prefix && inSubnet(other.value, own.value, mine.prefix, own.family);
   });
 }
 
 /** Removal of the addresses mdctl added that left the metadata (still present), except the metadata route's source and those of frozen links. */
 async function planRemovals(layout: NetworkLayout, owned: OwnedAddress[], interfaces: LiveInterface[], byMac: Map<string, string>, table: AddressTable, ctx: ApplyContext): Promise<Change[]> {
-  const wanted = layout.links.flatMap((link) => wantedAddresses(layout, link).map((address) => ({ mac: link.mac, address })));
+  const wanted = layout.links.flatMap((link) => wantedAddresses(layout, link).map((address) => ({ place: placeOf(link), address })));
   let metadata: Awaited<ReturnType<AddressTable['metadataRoute']>> | undefined;
   const changes: Change[] = [];
   for (const mine of owned) {
-    if (wanted.some((other) => other.mac === mine.mac && sameAddress(other.address, mine))) continue;
+    if (wanted.some((other) => samePlace(mine, other.place) && sameAddress(other.address, mine))) continue;
     const dev = (mine.mac === null ? undefined : byMac.get(mine.mac)) ?? mine.dev;
     const here = interfaces.find((candidate) => candidate.name === dev);
     if (here === undefined || !here.addresses.some((present) => sameAddress(present, mine))) continue;
@@ -95,27 +114,55 @@ async function planRemovals(layout: NetworkLayout, owned: OwnedAddress[], interf
   return changes;
 }
 
-/** Live changes: per link on this machine, then removals. A link whose MAC names no interface here is skipped with a warning. */
-export async function planLive(layout: NetworkLayout, owned: OwnedAddress[], table: AddressTable, ctx: ApplyContext): Promise<Change[]> {
+/** What mdctl added live, as the newest memory says. */
+export interface Owned {
+  addresses: OwnedAddress[];
+  vlans: OwnedVlan[];
+}
+
+/**
+ * Live changes: per link on this machine (a VLAN is created on its parent's interface), then
+ * removals. A link whose MAC names no interface here is skipped with a warning; bonds are left to
+ * the network manager.
+ */
+export async function planLive(layout: NetworkLayout, owned: Owned, table: AddressTable, ctx: ApplyContext): Promise<Change[]> {
   // Bond members are left to the network manager, which enslaves them.
   const links = renderedLinks(layout).filter((link) => link.bondedTo === undefined && (link.mtu !== null || wantedAddresses(layout, link).length > 0 || link.device !== null));
-  if (links.length === 0 && owned.length === 0) return [];
+  if (links.length === 0 && owned.addresses.length === 0 && owned.vlans.length === 0) return [];
   const interfaces = await table.interfaces();
   const byMac = interfacesByMac(interfaces);
+  const byId = new Map(layout.links.map((link) => [link.id, link]));
   const changes: Change[] = [];
   for (const link of links) {
     const here = interfaceOf(link, interfaces, byMac);
-    if (here !== undefined) changes.push(...planLink(layout, link, here, owned));
+    if (link.kind === 'vlan') {
+      const parentLink = byId.get(link.vlan?.parent ?? '');
+      const parent = parentLink === undefined ? undefined : interfaceOf(parentLink, interfaces, byMac);
+      const planned = planVlan(link, wantedAddresses(layout, link), here, parent, owned.vlans, ctx);
+      changes.push(...planned.changes, ...(planned.device === null ? [] : planLink(layout, link, planned.device, owned.addresses)));
+    } else if (here !== undefined) changes.push(...planLink(layout, link, here, owned.addresses));
     else if (link.device !== null) {
-      changes.push({ applier: ID, action: 'create', target: `link ${link.device}`, summary: `${link.kind} on link ${quote(link.id)}`, skipped: 'VLAN and bond devices are created by the network manager from the rendered files' });
+      changes.push({ applier: ID, action: 'create', target: `link ${link.device}`, summary: `bond on link ${quote(link.id)}`, skipped: 'bond devices are created by the network manager from the rendered files' });
     } else ctx.warn(`link ${quote(link.id)} skipped live: no interface has MAC ${quote(link.mac ?? 'none')}`);
   }
-  return [...changes, ...(await planRemovals(layout, owned, interfaces, byMac, table, ctx))];
+  const removals = await planRemovals(layout, owned.addresses, interfaces, byMac, table, ctx);
+  return [...changes, ...removals, ...planVlanRemovals(layout, owned.vlans, interfaces)];
+}
+
+/** A new VLAN device with its MTU, up, and its addresses. */
+async function createVlan(effect: VlanEffect, table: AddressTable): Promise<void> {
+  await table.addVlan(effect.dev, effect.parent ?? '', effect.id);
+  if (effect.mtu !== undefined && effect.mtu !== null) await table.setMtu(effect.dev, effect.mtu);
+  await table.setUp(effect.dev);
+  for (const address of effect.addresses ?? []) await table.add(effect.dev, address);
 }
 
 /** Carries out one live effect. */
 export async function applyLive(effect: LiveEffect, table: AddressTable): Promise<void> {
-  if (effect.kind === 'up') await table.setUp(effect.dev);
+  if (effect.kind === 'vlan') {
+    if (effect.op === 'add' && effect.parent !== null) await createVlan(effect, table);
+    else if (effect.op === 'remove') await table.removeLink(effect.dev);
+  } else if (effect.kind === 'up') await table.setUp(effect.dev);
   else if (effect.kind === 'mtu') await table.setMtu(effect.dev, effect.mtu);
   else if (effect.dev !== null && effect.op === 'add') await table.add(effect.dev, effect.address);
   else if (effect.dev !== null && effect.op === 'remove') await table.remove(effect.dev, effect.address);

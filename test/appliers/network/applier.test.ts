@@ -51,6 +51,16 @@ function memoryTable(interfaces: LiveInterface[], metadata: { dev: string; sourc
       find(dev).up = true;
       return Promise.resolve();
     },
+    addVlan: (dev, parent, id) => {
+      log.push(`vlan ${id} ${dev} on ${parent}`);
+      interfaces.push({ name: dev, mac: find(parent).mac, kind: 'vlan', mtu: find(parent).mtu, up: false, addresses: [] });
+      return Promise.resolve();
+    },
+    removeLink: (dev) => {
+      log.push(`del link ${dev}`);
+      interfaces.splice(interfaces.indexOf(find(dev)), 1);
+      return Promise.resolve();
+    },
     metadataRoute: () => Promise.resolve(metadata),
   };
 }
@@ -207,7 +217,7 @@ test('live: the address the metadata route uses is kept unless a new one of its 
   assert.deepEqual(sameSubnet.log, ['add 192.168.0.233/24 eth0', 'del 192.168.0.9/24 eth0']);
 });
 
-test('live: a MAC with no interface is skipped with a warning; VLAN and bond devices are left to the network manager', async () => {
+test('live: a MAC with no interface is skipped with a warning; bonds are left to the network manager, and VLANs on them', async () => {
   const root = makeRoot();
   const table = memoryTable([{ name: 'lo', mac: '00:00:00:00:00:00', mtu: 65536, up: true, addresses: [] }]);
   const seed = await runNetwork(seedStatic(), { root, live: true, table });
@@ -215,8 +225,43 @@ test('live: a MAC with no interface is skipped with a warning; VLAN and bond dev
   const bonded = await runNetwork(bondedVlan(), { root: makeRoot(), live: true, table });
   assert.deepEqual(
     bonded.run.changes.filter((change) => change.skipped !== undefined).map((change) => `${change.target}: ${change.skipped}`),
-    ['link bond0: VLAN and bond devices are created by the network manager from the rendered files', 'link vlan0: VLAN and bond devices are created by the network manager from the rendered files'],
+    ['link bond0: bond devices are created by the network manager from the rendered files', 'link vlan0: its parent link "bond0" has no interface here'],
   );
+  assert.deepEqual(table.log, []);
+});
+
+/** seed-static plus VLAN 42 on its link, with 10.42.0.5/24. */
+function seedWithVlan(): Record<string, unknown> {
+  const data = seedStatic();
+  (data.links as unknown[]).push({ id: 'vlan42', type: 'vlan', vlan_link: 'tapc8c3f2f8-5e', vlan_id: 42, vlan_mac_address: SEED_MAC, mtu: 1400 });
+  (data.networks as unknown[]).push({ id: 'network1', type: 'ipv4', link: 'vlan42', ip_address: '10.42.0.5', netmask: '255.255.255.0', routes: [] });
+  return data;
+}
+
+test('live: a VLAN is created on its parent\'s interface with its MTU and address; it goes when it leaves the metadata', async () => {
+  const root = makeRoot();
+  const table = memoryTable([eth0()]);
+  const first = await runNetwork(seedWithVlan(), { root, live: true, table });
+  assert.deepEqual(first.run.errors, []);
+  assert.deepEqual(table.log, ['up eth0', 'mtu 1450 eth0', 'add 192.168.0.233/24 eth0', 'vlan 42 vlan42 on eth0', 'mtu 1400 vlan42', 'up vlan42', 'add 10.42.0.5/24 vlan42']);
+  assert.equal(first.run.changes.find((change) => change.target === 'link vlan42')?.after, 'vlan42: vlan 42 on eth0, mtu 1400, up\n10.42.0.5/24');
+  assert.deepEqual(first.state?.vlans, [{ dev: 'vlan42', id: 42 }]);
+  assert.deepEqual(first.state?.addresses.map((address) => `${address.address} ${address.mac ?? address.dev}`), [`192.168.0.233 ${SEED_MAC}`, '10.42.0.5 vlan42']);
+  const again = await runNetwork(seedWithVlan(), { root, live: true, table, previous: first.state });
+  assert.deepEqual(again.run.changes.filter((change) => change.action !== 'noop'), []);
+  assert.equal(table.log.length, 7);
+  const gone = await runNetwork(seedStatic(), { root, live: true, table, previous: again.state });
+  assert.deepEqual(gone.run.errors, []);
+  assert.deepEqual(table.log.slice(7), ['del 10.42.0.5/24 vlan42', 'del link vlan42']);
+  assert.deepEqual(gone.state?.vlans, []);
+  assert.deepEqual(gone.state?.addresses.map((address) => address.address), ['192.168.0.233']);
+  assert.deepEqual(readdirSync(join(root, NETWORKD)), ['10-mdctl-tapc8c3f2f8-5e.network']);
+});
+
+test('live: a VLAN device of someone else is never removed', async () => {
+  const table = memoryTable([{ ...eth0(['192.168.0.233/24']), up: true, mtu: 1450 }, { name: 'vlan42', mac: SEED_MAC, kind: 'vlan', mtu: 1500, up: true, addresses: [] }]);
+  const { run } = await runNetwork(seedStatic(), { root: makeRoot(), live: true, table, previous: { recorded_at: '2026-01-01T00:00:00.000Z', files: [], addresses: [] } });
+  assert.deepEqual(run.changes.filter((change) => change.action !== 'noop' && !change.target.startsWith('/')), []);
   assert.deepEqual(table.log, []);
 });
 
