@@ -151,25 +151,27 @@ test('a drive that cannot be read is one line naming the device, and it is unmou
   }
 });
 
-test('SIGINT while the drive is mounted: unmounted, directory removed, then mdctl dies of the signal', async () => {
-  const { image, tree } = seedImage('sigint');
-  const device = await attachDrive(image, tree);
-  try {
-    const spy = mountSpy(fresh('spy'), true);
-    const run = await mdctlInNamespace(['fetch', '--source', 'configdrive', '--config', allowExt, '--cache-dir', fresh('cache')], spy, async () => {
-      const record = await waitForRecord(spy, 'mounted');
-      const pid = Number(/^pid (\d+)$/m.exec(record)?.[1]);
-      assert.ok(pid > 1, record);
-      process.kill(pid, 'SIGINT');
-      writeFileSync(spy.hold ?? '', 'go\n');
-    });
-    assert.equal(run.status, 130, `killed by SIGINT; stderr: ${run.stderr}`);
-    assert.ok(spied(spy).line.includes(' - ext4 '), 'the drive was mounted when the signal came');
-    assertCleanedUp(run, spied(spy).dir);
-  } finally {
-    await detachDrive(device);
-  }
-});
+for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  test(`${signal} while the drive is mounted: unmounted, directory removed, then mdctl dies of the signal`, async () => {
+    const { image, tree } = seedImage(signal);
+    const device = await attachDrive(image, tree);
+    try {
+      const spy = mountSpy(fresh('spy'), true);
+      const run = await mdctlInNamespace(['fetch', '--source', 'configdrive', '--config', allowExt, '--cache-dir', fresh('cache')], spy, async () => {
+        const record = await waitForRecord(spy, 'mounted');
+        const pid = Number(/^pid (\d+)$/m.exec(record)?.[1]);
+        assert.ok(pid > 1, record);
+        process.kill(pid, signal);
+        writeFileSync(spy.hold ?? '', 'go\n');
+      });
+      assert.equal(run.status, status, `killed by ${signal}; stderr: ${run.stderr}`);
+      assert.ok(spied(spy).line.includes(' - ext4 '), 'the drive was mounted when the signal came');
+      assertCleanedUp(run, spied(spy).dir);
+    } finally {
+      await detachDrive(device);
+    }
+  });
+}
 
 test('hostile: a symlink on the drive pointing outside it is refused, never followed; unmounted', async () => {
   const { image, tree } = seedImage('symlink');
