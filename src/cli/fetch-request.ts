@@ -12,6 +12,7 @@ export function fetchRequest(ctx: CommandContext<object>, timeoutMs: number, cac
     log: (message) => ctx.out.debug(message),
     cache,
     warn: (message) => ctx.out.warn(message),
+    config: ctx.opts.config,
   };
 }
 

@@ -88,7 +88,11 @@ export const COMMANDS: CommandSpec[] = [
     options: [{ flags: '--refresh', description: 'fetch again before answering' }],
   },
   { name: 'apply', summary: 'plan every applier from the cached document and apply the plan', options: APPLY_OPTIONS },
-  { name: 'boot', summary: 'fetch with the boot deadline, then apply; what the boot unit runs', options: APPLY_OPTIONS },
+  {
+    name: 'boot',
+    summary: 'fetch with the boot deadline, then apply; what the boot unit runs',
+    options: [...APPLY_OPTIONS, { flags: '--local', description: 'the stage before networking: the config drive only, network and routes appliers' }],
+  },
   {
     name: 'validate',
     summary: 'check an image root and the metadata it will get',

@@ -1,4 +1,4 @@
-// The config file (/etc/mdctl/config.yaml): key user, applier selection, plugin modules, boot deadline, network renderer, host keys; strict keys and types.
+// The config file (/etc/mdctl/config.yaml): key user, applier selection, plugin modules, boot deadline, config drive file systems, network renderer, host keys; strict keys and types.
 import { dirname, resolve } from 'node:path';
 import { MdctlError, quote } from '../core/errors.js';
 import { DEFAULT_CONFIG, timeoutProblem } from '../core/defaults.js';
@@ -21,6 +21,8 @@ export interface MdctlConfig {
   skip?: string[];
   /** `mdctl boot`'s deadline in seconds. */
   boot_timeout?: number;
+  /** The file systems a config drive may be mounted with (iso9660 and vfat when absent). */
+  config_drive?: { filesystems: string[] };
   /** The network applier's settings. */
   network?: NetworkConfig;
   /** SSH host keys: the types generated for each instance, and whether the image's keys are replaced. */
@@ -45,7 +47,7 @@ export interface HostKeysConfig {
 
 export const DEFAULT_HOST_KEYS: HostKeysConfig = { types: [...HOST_KEY_TYPES], regenerate: true };
 
-export const CONFIG_KEYS = ['user', 'appliers', 'only', 'skip', 'boot_timeout', 'network', 'host_keys'] as const;
+export const CONFIG_KEYS = ['user', 'appliers', 'only', 'skip', 'boot_timeout', 'config_drive', 'network', 'host_keys'] as const;
 
 function refuse(path: string, key: string, why: string): MdctlError {
   return new MdctlError('ERR_CONFIG', `config ${quote(path)}: ${quote(key)} ${why}`, { hint: `keys: ${CONFIG_KEYS.join(', ')}` });
@@ -56,6 +58,18 @@ function stringList(path: string, key: string, value: unknown): string[] {
     throw refuse(path, key, 'must be a list of non-empty strings');
   }
   return value.map((item: string) => item.trim());
+}
+
+/** `config_drive: {filesystems: [iso9660, vfat, ...]}`: a mapping with that one key, a list of file system type names. */
+function configDrive(path: string, value: unknown): { filesystems: string[] } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw refuse(path, 'config_drive', 'must be a mapping with the key filesystems');
+  const entries = Object.entries(value);
+  const unknown = entries.find(([key]) => key !== 'filesystems');
+  if (unknown !== undefined) throw refuse(path, `config_drive.${unknown[0]}`, 'is not a known key (config_drive has filesystems)');
+  const filesystems = stringList(path, 'config_drive.filesystems', (value as { filesystems?: unknown }).filesystems);
+  const bad = filesystems.find((type) => !/^[a-z0-9_.]+$/.test(type));
+  if (bad !== undefined) throw refuse(path, 'config_drive.filesystems', `holds ${quote(bad)}, not a file system type name`);
+  return { filesystems };
 }
 
 /** `network: {renderer: auto|networkd|networkmanager|none}`; unknown keys and values are refused by name. */
@@ -115,6 +129,9 @@ export function parseConfig(value: unknown, path: string): MdctlConfig {
       case 'boot_timeout':
         if (typeof item !== 'number' || timeoutProblem(item) !== null) throw refuse(path, key, timeoutProblem(Number.NaN) ?? '');
         config.boot_timeout = item;
+        break;
+      case 'config_drive':
+        config.config_drive = configDrive(path, item);
         break;
       case 'network':
         config.network = networkConfig(path, item);

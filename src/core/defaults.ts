@@ -5,6 +5,8 @@ import { MdctlError, quote } from './errors.js';
 export const DEFAULT_CACHE_DIR = '/run/mdctl';
 /** Where per-instance state lives (kept across reboots). */
 export const DEFAULT_STATE_DIR = '/var/lib/mdctl';
+/** Where a config drive that is not mounted gets its private mount directory (a tmpfs, there before networking). */
+export const DRIVE_MOUNT_PARENT = '/run';
 /** The configuration file. */
 export const DEFAULT_CONFIG = '/etc/mdctl/config.yaml';
 /** The kernel's id of this machine boot: a report written during another boot is not this boot's. */

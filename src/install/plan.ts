@@ -5,7 +5,7 @@ import type { Artifacts } from './artifacts.js';
 import { defaultConfigText } from './config.js';
 import { makeDirectoriesUnder, resolveUnder, writeFileAtomic } from '../system/files.js';
 import { inspectImagePath, symlinkUnder } from './fs.js';
-import { PATHS, WANTS_TARGET, launcherText, unitText } from './unit.js';
+import { LOCAL_WANTS_TARGET, PATHS, WANTS_TARGET, launcherText, localUnitText, unitText } from './unit.js';
 
 /** create/update: will be written; unchanged: already right; kept: exists and is never touched (config). */
 type InstallAction = 'create' | 'update' | 'unchanged' | 'kept';
@@ -23,6 +23,8 @@ function wantedFiles(artifacts: Artifacts): Wanted[] {
     { kind: 'file', path: PATHS.launcher, content: Buffer.from(launcherText()), mode: 0o755 },
     { kind: 'file', path: PATHS.unit, content: Buffer.from(unitText()), mode: 0o644 },
     { kind: 'link', path: PATHS.wants, target: WANTS_TARGET },
+    { kind: 'file', path: PATHS.localUnit, content: Buffer.from(localUnitText()), mode: 0o644 },
+    { kind: 'link', path: PATHS.localWants, target: LOCAL_WANTS_TARGET },
     { kind: 'file', path: PATHS.config, content: Buffer.from(defaultConfigText()), mode: 0o644, keepExisting: true },
     { kind: 'file', path: PATHS.manPage, content: artifacts.manPage, mode: 0o644 },
   ];

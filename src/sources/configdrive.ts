@@ -1,6 +1,6 @@
-// Reads the OpenStack tree from a mounted config drive, and finds a mounted drive labelled config-2.
-import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+// Reads the OpenStack tree from a config drive's directory (mounted, or a copy): version negotiation, size caps, no symlinks.
+import { lstat, readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { MdctlError, quote } from '../core/errors.js';
 import type { Problem } from '../core/instance.js';
 import type { RawMetadata, RawOpenStack } from '../core/raw.js';
@@ -9,8 +9,6 @@ import { WANTED_FILES, filesAt, negotiateVersion, type OpenStackFile } from './v
 
 /** The same cap as a network body. */
 export const MAX_FILE_BYTES = 1024 * 1024;
-/** Nova labels the drive config-2; vfat drives carry the label upper-cased. */
-const LABELS = ['config-2', 'CONFIG-2'];
 
 function errnoOf(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | null)?.code;
@@ -32,10 +30,17 @@ async function readRegular(path: string): Promise<Buffer | null> {
   return readFile(path);
 }
 
+/** A directory of the tree that is a symlink could lead off the drive: refused, never followed. */
+async function refuseLinkedDirectory(path: string): Promise<void> {
+  const info = await lstat(path).catch(() => null);
+  if (info?.isSymbolicLink() === true) throw new MdctlError('ERR_BAD_CONTENT', `config drive directory ${quote(path)}: a symbolic link, not followed`);
+}
+
 /** Read `dir/openstack/<version>/...`: the newest version mdctl knows, else `latest`. */
 export async function readConfigDrive(dir: string, log: (message: string) => void = () => {}): Promise<RawMetadata> {
   const top = join(dir, 'openstack');
   let entries: string[];
+  await refuseLinkedDirectory(top);
   try {
     entries = await readdir(top);
   } catch (error) {
@@ -50,6 +55,7 @@ export async function readConfigDrive(dir: string, log: (message: string) => voi
   const version = negotiateVersion(entries, `config drive ${quote(top)}`);
   log(`config drive ${dir}: OpenStack metadata version ${version}`);
   const root = join(top, version);
+  await refuseLinkedDirectory(root);
   const available = new Set(filesAt(version));
   const wanted = WANTED_FILES.filter((file) => available.has(file));
   const contents = await Promise.all(wanted.map(async (file) => ({ file, body: await readRegular(join(root, file)) })));
@@ -78,45 +84,4 @@ export async function readConfigDrive(dir: string, log: (message: string) => voi
     files: contents.filter((item) => item.body !== null).map((item) => item.file),
     openstack,
   };
-}
-
-/** Undo the octal escapes of /proc/mounts (`\040` for a space). */
-function unescapeMountField(field: string): string {
-  return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
-}
-
-/** Where a symlink under `root` points, kept under `root` (an absolute target is taken relative to it). */
-async function targetUnder(root: string, link: string): Promise<string> {
-  const target = await readlink(link);
-  return target.startsWith('/') ? join(root, target) : resolve(dirname(link), target);
-}
-
-/**
- * The mount point (under `root`) of a mounted drive labelled config-2, or null. A labelled
- * drive that is not mounted is skipped with a log line: mdctl never mounts anything.
- */
-export async function findConfigDrive(root: string, log: (message: string) => void = () => {}): Promise<string | null> {
-  for (const label of LABELS) {
-    const link = join(root, 'dev', 'disk', 'by-label', label);
-    let device: string;
-    try {
-      device = await targetUnder(root, link);
-    } catch {
-      continue;
-    }
-    let mounts = '';
-    try {
-      mounts = await readFile(join(root, 'proc', 'mounts'), 'utf8');
-    } catch (error) {
-      log(`cannot read ${join(root, 'proc', 'mounts')}: ${errnoOf(error) ?? String(error)}`);
-    }
-    for (const line of mounts.split('\n')) {
-      const [source, target] = line.split(' ');
-      if (source === undefined || target === undefined) continue;
-      const mounted = join(root, unescapeMountField(source));
-      if (mounted === device || mounted === link) return join(root, unescapeMountField(target));
-    }
-    log(`a config drive labelled ${label} is present (${device}) but not mounted; skipping it`);
-  }
-  return null;
 }

@@ -5,7 +5,9 @@ import { isMdctlError } from '../core/errors.js';
 import type { Instance } from '../core/instance.js';
 import type { StepObserver } from '../core/timeline.js';
 import { normalize } from '../model/normalize.js';
-import { parseSourceSpec, readMetadata, type ClientFactory } from './select.js';
+import type { RawMetadata } from '../core/raw.js';
+import { DEFAULT_DRIVE_FILESYSTEMS } from './drive-mount.js';
+import { parseSourceSpec, readMetadata, type ClientFactory, type SelectOptions } from './select.js';
 
 export interface FetchRequest {
   /** --endpoint: skips route discovery (and the config drive probe of `--source auto`). */
@@ -25,10 +27,14 @@ export interface FetchRequest {
    * `skip` it (`--dry-run` changes nothing).
    */
   cache?: 'write' | 'best-effort' | 'skip';
-  /** Non-fatal problems (a best-effort cache write that failed). */
+  /** Non-fatal problems (a best-effort cache write that failed, a config drive skipped). */
   warn?: (message: string) => void;
   /** Hears route discovery, every HTTP exchange and normalising (the boot report). */
   observe?: StepObserver;
+  /** The config file, read only when a config drive must be mounted (for config_drive.filesystems). */
+  config?: string | undefined;
+  /** Test seams of the config drive (blkid, mount). */
+  driveSeams?: SelectOptions['driveSeams'];
 }
 
 export interface FetchSummary {
@@ -43,7 +49,7 @@ export interface FetchSummary {
   elapsed_ms: number;
 }
 
-interface FetchResult {
+export interface FetchResult {
   instance: Instance;
   summary: FetchSummary;
 }
@@ -81,23 +87,40 @@ async function storeCache(request: FetchRequest, instance: Instance): Promise<st
   }
 }
 
-/** Discover, crawl, normalise and cache. Throws MdctlError; never prints. */
-export async function fetchInstance(request: FetchRequest): Promise<FetchResult> {
-  const started = performance.now();
-  const log = request.log ?? (() => {});
+/** The allow-list of file systems a config drive may be mounted with: the config file's, else iso9660 and vfat. */
+async function driveFilesystems(config: string | undefined): Promise<readonly string[]> {
+  if (config === undefined) return DEFAULT_DRIVE_FILESYSTEMS;
+  const { loadConfig } = await import('../config/config.js');
+  return (await loadConfig(config)).config_drive?.filesystems ?? DEFAULT_DRIVE_FILESYSTEMS;
+}
+
+/** What readMetadata needs besides the source spec, from a fetch request. */
+export function selectOptions(request: FetchRequest, deadline: Deadline): Omit<SelectOptions, 'spec'> {
   const root = request.root ?? '/';
-  const spec = parseSourceSpec(request.source);
-  const deadline = new Deadline(request.timeoutMs);
-  const raw = await readMetadata({
-    spec,
+  return {
     candidates: () => observedCandidates(request, root),
     clientFactory: loadClientFactory,
     deadline,
     root,
     probeConfigDrive: request.endpoint === undefined || request.endpoint === '',
-    log,
+    driveFilesystems: () => driveFilesystems(request.config),
+    driveSeams: request.driveSeams,
+    log: request.log ?? (() => {}),
+    warn: request.warn,
     observe: request.observe,
-  });
+  };
+}
+
+/** Discover, crawl, normalise and cache. Throws MdctlError; never prints. */
+export async function fetchInstance(request: FetchRequest): Promise<FetchResult> {
+  const started = performance.now();
+  const deadline = new Deadline(request.timeoutMs);
+  const raw = await readMetadata({ spec: parseSourceSpec(request.source), ...selectOptions(request, deadline) });
+  return finishFetch(request, raw, started);
+}
+
+/** Normalise what was read and cache it: the end of every fetch. */
+export async function finishFetch(request: FetchRequest, raw: RawMetadata, started: number): Promise<FetchResult> {
   const normalising = Date.now();
   const instance = normalize(raw, new Date(normalising));
   request.observe?.({ step: 'normalise', at: new Date(normalising).toISOString(), ms: Date.now() - normalising, instance_id: instance.instance_id });

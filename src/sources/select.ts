@@ -4,7 +4,9 @@ import { Exit, MdctlError, isMdctlError, quote } from '../core/errors.js';
 import type { RawMetadata } from '../core/raw.js';
 import type { StepObserver } from '../core/timeline.js';
 import type { ClientOptions, HttpResponse, MetadataClient } from '../net/types.js';
-import { findConfigDrive, readConfigDrive } from './configdrive.js';
+import { readConfigDrive } from './configdrive.js';
+import { readDrive, type DriveOptions, type DriveRead } from './drive.js';
+import { DEFAULT_DRIVE_FILESYSTEMS } from './drive-mount.js';
 import { crawlEc2 } from './ec2.js';
 import { INDEX_PATH, crawlOpenStack } from './openstack.js';
 
@@ -25,20 +27,26 @@ export function parseSourceSpec(text: string): SourceSpec {
 
 export type ClientFactory = (base: string, options: ClientOptions) => MetadataClient;
 
-interface SelectOptions {
+export interface SelectOptions {
   spec: SourceSpec;
   /** Base URLs to race (the IPv4 route, each IPv6 zone, or --endpoint); computed only when needed. */
   candidates: () => Promise<string[]>;
   /** Loads the HTTP client only when the network is used. */
   clientFactory: () => Promise<ClientFactory>;
   deadline: Deadline;
-  /** Root under which /dev/disk/by-label and /proc/mounts are read (tests pass a temp dir). */
+  /** Root of /dev and /proc where the config drive is looked for: the running system's `/`, never `--root` (tests pass a temp dir). */
   root: string;
-  /** Look for a mounted config-2 drive before the network (auto without --endpoint). */
+  /** Look for a config-2 drive before the network (auto without --endpoint). */
   probeConfigDrive: boolean;
+  /** The file systems a drive may be mounted with (default iso9660, vfat); asked only when a drive must be mounted. */
+  driveFilesystems?: () => Promise<readonly string[]>;
+  /** Test seams of the config drive: blkid, mount, the mount directory's parent, the right to mount. */
+  driveSeams?: Pick<DriveOptions, 'exec' | 'mounter' | 'mountParent' | 'privileged'>;
   log: (message: string) => void;
   /** Hears every HTTP exchange (the boot report). */
   observe?: StepObserver;
+  /** Warnings (a drive skipped, several drives); debug log lines when absent. */
+  warn?: (message: string) => void;
 }
 
 interface Winner {
@@ -50,16 +58,19 @@ interface Winner {
 export async function readMetadata(options: SelectOptions): Promise<RawMetadata> {
   const { spec, log } = options;
   if (spec.kind === 'configdrive') {
-    const dir = spec.dir ?? (await findConfigDrive(options.root, log));
-    if (dir === null) throw new MdctlError('ERR_UNREACHABLE', 'config drive: no mounted drive labelled config-2');
-    return readConfigDrive(dir, log);
+    if (spec.dir !== null) return readConfigDrive(spec.dir, log);
+    const drive = await probeDrive(options);
+    if (drive.kind === 'read') return drive.raw;
+    if (drive.kind === 'skipped') throw new MdctlError(drive.code, drive.reason, { hint: drive.hint });
+    throw new MdctlError('ERR_UNREACHABLE', 'config drive: no drive labelled config-2 or CONFIG-2');
   }
   if (spec.kind === 'auto' && options.probeConfigDrive) {
-    const dir = await findConfigDrive(options.root, log);
-    if (dir !== null) {
-      log(`using the config drive mounted at ${dir}`);
-      return readConfigDrive(dir, log);
+    const drive = await probeDrive(options);
+    if (drive.kind === 'read') {
+      log(`using the config drive ${drive.raw.endpoint}`);
+      return drive.raw;
     }
+    if (drive.kind === 'skipped') (options.warn ?? log)(`${drive.reason}; trying the metadata service`);
   }
   const candidates = await options.candidates();
   const { client, index } = await race(candidates, { ...options, createClient: await options.clientFactory() });
@@ -72,6 +83,18 @@ export async function readMetadata(options: SelectOptions): Promise<RawMetadata>
   } finally {
     client.close();
   }
+}
+
+/** The config drive on the running system, found and read as the options say. */
+export function probeDrive(options: SelectOptions): Promise<DriveRead> {
+  return readDrive({
+    root: options.root,
+    filesystems: options.driveFilesystems ?? (() => Promise.resolve(DEFAULT_DRIVE_FILESYSTEMS)),
+    deadline: options.deadline,
+    log: options.log,
+    warn: options.warn ?? options.log,
+    ...options.driveSeams,
+  });
 }
 
 /**

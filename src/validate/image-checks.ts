@@ -8,6 +8,8 @@ import { fail, pass, warn, type CheckResult } from './types.js';
 
 /** Where a unit file may live in an image, the administrator's copy first (systemd's order). */
 export const UNIT_PATHS = [PATHS.unit, '/usr/lib/systemd/system/mdctl.service', '/lib/systemd/system/mdctl.service'] as const;
+/** Where the local stage's unit may live, in systemd's order. */
+export const LOCAL_UNIT_PATHS = [PATHS.localUnit, '/usr/lib/systemd/system/mdctl-local.service', '/lib/systemd/system/mdctl-local.service'] as const;
 export const NODE_PATHS = ['/usr/bin/node', '/usr/local/bin/node'] as const;
 export const MACHINE_ID_PATHS = ['/etc/machine-id', '/var/lib/dbus/machine-id'] as const;
 
@@ -36,6 +38,8 @@ export interface ImageFacts {
   /** The host path of the unit file (symlinks resolved), to compare with where the wants link leads. */
   unitHost: string | null;
   wants: { target: string | null; host: string | null };
+  /** The local stage's unit (mdctl-local.service) and its wants link, found like the boot unit; absent: not looked for. */
+  local?: { unit: UnitFacts | null; unitHost: string | null; wants: { target: string | null; host: string | null } };
   /** What is in /run/mdctl and /var/lib/mdctl (relative names; [] when absent or empty). */
   cache: string[];
   state: string[];
@@ -114,6 +118,27 @@ export function checkBootUnit(facts: ImageFacts): CheckResult {
     return fail('boot-unit', `not enabled: ${PATHS.wants} points to ${quote(wants.target)}, not to ${unit.path}`);
   }
   return pass('boot-unit', `${unit.path} runs ${quote(command)}, enabled in multi-user.target.wants`);
+}
+
+/** The local stage's unit: runs the launcher's `boot --local` before network-pre.target, enabled; a missing one is a warning. */
+export function checkLocalUnit(facts: ImageFacts): CheckResult {
+  const { local, launcherHost } = facts;
+  if (local === undefined || local.unit === null) {
+    return warn('local-unit', `${PATHS.localUnit} is missing: without DHCP the guest would not configure its network from a config drive (run \`mdctl install --root DIR\`)`);
+  }
+  const { unit } = local;
+  const exec = unit.execStart;
+  if (exec === null) return fail('local-unit', `${unit.path} has no ExecStart= in its [Service] section`);
+  const command = exec.argv.join(' ');
+  if (exec.host === null || launcherHost === null || exec.host !== launcherHost || exec.argv[1] !== 'boot' || !exec.argv.includes('--local')) {
+    return fail('local-unit', `${unit.path}: ExecStart runs ${quote(command)}, not \`${PATHS.launcher} boot --local\``);
+  }
+  if (local.wants.target === null) return fail('local-unit', `not enabled: ${PATHS.localWants} is missing (run \`mdctl install --root DIR\`)`);
+  if (local.wants.host !== local.unitHost) return fail('local-unit', `not enabled: ${PATHS.localWants} points to ${quote(local.wants.target)}, not to ${unit.path}`);
+  if (!/^Before=.*\bnetwork-pre\.target\b/m.test(unit.content)) {
+    return warn('local-unit', `${unit.path} is not ordered Before=network-pre.target: it may run after the network manager has started`);
+  }
+  return pass('local-unit', `${unit.path} runs ${quote(command)} before network-pre.target, enabled in multi-user.target.wants`);
 }
 
 function baked(id: 'no-cache' | 'no-state', path: string, names: string[], what: string): CheckResult {

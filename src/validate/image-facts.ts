@@ -7,6 +7,7 @@ import { parsePasswd } from '../system/passwd.js';
 import { PATHS } from '../install/unit.js';
 import { entryAt, linkAt, listTree, readImageFile, resolveInImage } from './image-fs.js';
 import {
+  LOCAL_UNIT_PATHS,
   MACHINE_ID_PATHS,
   NODE_PATHS,
   UNIT_PATHS,
@@ -21,8 +22,8 @@ async function text(root: string, path: string): Promise<string | null> {
   return (await readImageFile(root, path))?.toString('utf8') ?? null;
 }
 
-async function findUnit(root: string): Promise<{ unit: UnitFacts | null; unitHost: string | null }> {
-  for (const path of UNIT_PATHS) {
+async function findUnit(root: string, paths: readonly string[] = UNIT_PATHS): Promise<{ unit: UnitFacts | null; unitHost: string | null }> {
+  for (const path of paths) {
     const content = await text(root, path);
     if (content === null) continue;
     const argv = parseExecStart(content);
@@ -84,6 +85,7 @@ export async function gatherImageFacts(root: string, options: GatherOptions = {}
     if (content !== null) machineIds.push({ path, content });
   }
   const wantsTarget = await linkAt(root, PATHS.wants);
+  const localWants = await linkAt(root, PATHS.localWants);
   return {
     launcher: { entry: launcherEntry, content: launcherEntry.kind === 'file' && launcherEntry.size < 65536 ? await text(root, PATHS.launcher) : null },
     launcherHost: await resolveInImage(root, PATHS.launcher),
@@ -92,6 +94,10 @@ export async function gatherImageFacts(root: string, options: GatherOptions = {}
     version: root === '/' ? await runVersion(options.exec ?? defaultExec) : null,
     ...(await findUnit(root)),
     wants: { target: wantsTarget, host: wantsTarget === null ? null : await resolveInImage(root, PATHS.wants) },
+    local: {
+      ...(await findUnit(root, LOCAL_UNIT_PATHS)),
+      wants: { target: localWants, host: localWants === null ? null : await resolveInImage(root, PATHS.localWants) },
+    },
     cache: await listTree(root, DEFAULT_CACHE_DIR),
     state: await listTree(root, DEFAULT_STATE_DIR),
     homes,

@@ -3,7 +3,7 @@ import type { Exec } from '../system/exec.js';
 import { checkConfig } from './config-check.js';
 import { gatherConfig } from './config-facts.js';
 import { dryRunBoot } from './dry-run.js';
-import { checkBootUnit, checkMachineId, checkMdctlRuns, checkNoCache, checkNoHostKeys, checkNoKeys, checkNoState } from './image-checks.js';
+import { checkBootUnit, checkLocalUnit, checkMachineId, checkMdctlRuns, checkNoCache, checkNoHostKeys, checkNoKeys, checkNoState } from './image-checks.js';
 import { gatherImageFacts } from './image-facts.js';
 import { crawlTarget, type MetadataTarget } from './metadata.js';
 import { analyseMetadata, checkCrawl, checkDryRun, excusedAppliers, unreachable } from './metadata-checks.js';
@@ -42,6 +42,7 @@ export async function validate(request: ValidateRequest): Promise<ValidateReport
   const results: CheckResult[] = [
     checkMdctlRuns(facts),
     checkBootUnit(facts),
+    checkLocalUnit(facts),
     checkNoCache(facts),
     checkNoState(facts),
     checkNoKeys(facts),

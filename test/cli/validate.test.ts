@@ -21,7 +21,7 @@ interface Check {
   message: string;
 }
 
-const IMAGE_IDS = ['mdctl-runs', 'boot-unit', 'no-cache', 'no-state', 'no-keys', 'host-keys', 'machine-id', 'config', 'network-files'];
+const IMAGE_IDS = ['mdctl-runs', 'boot-unit', 'local-unit', 'no-cache', 'no-state', 'no-keys', 'host-keys', 'machine-id', 'config', 'network-files'];
 const METADATA_IDS = ['crawl', 'meta-data', 'hostname', 'ssh-keys', 'network-data', 'network-render', 'user-data', 'dry-run'];
 
 let base = '';
@@ -155,9 +155,9 @@ describe('a good image', () => {
     const lines = result.stdout.trimEnd().split('\n');
     assert.equal(lines.length, IMAGE_IDS.length + METADATA_IDS.length);
     assert.match(lines[0] ?? '', /^pass {2}mdctl-runs {6}launcher \/usr\/bin\/mdctl, /);
-    assert.match(lines[6] ?? '', /^fail {2}machine-id {6}\/etc\/machine-id is set \("4c4c4544004b3510804cb4c04f4d3732"\): every VM/);
-    assert.match(lines[9] ?? '', /^skip {2}crawl /);
-    assert.equal(result.stderr, 'validate: 17 checks: 8 passed, 0 warnings, 1 failed, 8 skipped\n');
+    assert.match(lines[7] ?? '', /^fail {2}machine-id {6}\/etc\/machine-id is set \("4c4c4544004b3510804cb4c04f4d3732"\): every VM/);
+    assert.match(lines[10] ?? '', /^skip {2}crawl /);
+    assert.equal(result.stderr, 'validate: 18 checks: 9 passed, 0 warnings, 1 failed, 8 skipped\n');
   });
 });
 
@@ -241,6 +241,21 @@ describe('an image broken one way at a time fails that check alone (exit 5)', ()
       },
     },
     {
+      name: 'a local-stage unit that runs boot without --local',
+      id: 'local-unit',
+      message: /mdctl-local\.service: ExecStart runs "\/usr\/bin\/mdctl boot", not `\/usr\/bin\/mdctl boot --local`/,
+      breakIt: async (root) => {
+        const path = join(root, 'etc/systemd/system/mdctl-local.service');
+        await writeFile(path, (await readFile(path, 'utf8')).replace('boot --local', 'boot'));
+      },
+    },
+    {
+      name: 'a local-stage unit that is not enabled',
+      id: 'local-unit',
+      message: /^not enabled: \/etc\/systemd\/system\/multi-user\.target\.wants\/mdctl-local\.service is missing/,
+      breakIt: (root) => unlink(join(root, 'etc/systemd/system/multi-user.target.wants/mdctl-local.service')),
+    },
+    {
       name: 'a machine-id',
       id: 'machine-id',
       message: /^\/etc\/machine-id is set \("4c4c4544004b3510804cb4c04f4d3732"\)/,
@@ -311,6 +326,17 @@ describe('an image broken one way at a time fails that check alone (exit 5)', ()
     const { result, checks } = await validate(['--root', root]);
     assert.equal(result.status, 0, JSON.stringify(checks));
     assert.match(checks.find((check) => check.id === 'host-keys')?.message ?? '', /^\/etc\/ssh holds ssh_host_ed25519_key\.pub, kept on purpose/);
+  });
+
+  it('an image without the local-stage unit passes with a warning naming it (exit 0)', async () => {
+    const root = await image();
+    await unlink(join(root, 'etc/systemd/system/multi-user.target.wants/mdctl-local.service'));
+    await unlink(join(root, 'etc/systemd/system/mdctl-local.service'));
+    const { result, checks } = await validate(['--root', root]);
+    assert.equal(result.status, 0);
+    const local = checks.find((check) => check.id === 'local-unit');
+    assert.equal(local?.status, 'warn');
+    assert.match(local?.message ?? '', /^\/etc\/systemd\/system\/mdctl-local\.service is missing: without DHCP/);
   });
 
   it('a plugin that loads is named, and plans in the dry run', async () => {

@@ -43,8 +43,18 @@ test('unknown keys and wrong types are refused, naming the key', () => {
     [{ boot_timeout: -1 }, /"boot_timeout" must be a number/],
     [['user'], /must be a mapping/],
     ['text', /must be a mapping/],
+    [{ config_drive: ['ext4'] }, /"config_drive" must be a mapping with the key filesystems/],
+    [{ config_drive: { filesystems: 'ext4' } }, /"config_drive\.filesystems" must be a list of non-empty strings/],
+    [{ config_drive: { filesystems: ['ext4 -o exec'] } }, /"config_drive\.filesystems" holds "ext4 -o exec", not a file system type name/],
+    [{ config_drive: { filesystem: ['ext4'] } }, /"config_drive\.filesystem" is not a known key \(config_drive has filesystems\)/],
+    [{ config_drive: {} }, /"config_drive\.filesystems" must be a list/],
   ];
   for (const [value, pattern] of cases) assert.throws(() => parseConfig(value, '/c.yaml'), configError(pattern), JSON.stringify(value));
+});
+
+test('config_drive.filesystems: the file systems a config drive may be mounted with', () => {
+  assert.deepEqual(parseConfig({ config_drive: { filesystems: ['iso9660', 'vfat', 'ext4'] } }, 'c').config_drive, { filesystems: ['iso9660', 'vfat', 'ext4'] });
+  assert.equal(parseConfig({ user: 'alice' }, 'c').config_drive, undefined);
 });
 
 test('files: a missing default is no config; a missing named file and bad YAML are errors', async () => {
@@ -61,7 +71,7 @@ test('through the CLI: a bad config is exit 2 naming the key, and nothing is wri
   const before = snapshot(root);
   const result = await runCli(['apply', '--root', root, '--no-live', '--config', config, '--cache-dir', makeRoot(), '--state-dir', makeRoot()]);
   assert.equal(result.status, 2);
-  assert.match(result.stderr, /^mdctl: config ".*config\.yaml": "enable" is not a known key \(keys: user, appliers, only, skip, boot_timeout, network, host_keys\)\n$/);
+  assert.match(result.stderr, /^mdctl: config ".*config\.yaml": "enable" is not a known key \(keys: user, appliers, only, skip, boot_timeout, config_drive, network, host_keys\)\n$/);
   assert.deepEqual(snapshot(root), before);
   const missing = await runCli(['apply', '--config', join(root, 'nope.yaml')]);
   assert.equal(missing.status, 2);

@@ -11,7 +11,7 @@ import { load } from 'js-yaml';
 import { CONFIG_KEYS, parseConfig } from '../../src/config/config.js';
 import { locateArtifacts } from '../../src/install/artifacts.js';
 import { defaultConfigText } from '../../src/install/config.js';
-import { PATHS, unitText } from '../../src/install/unit.js';
+import { PATHS, localUnitText, unitText } from '../../src/install/unit.js';
 import { VERSION } from '../../src/cli/version.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -76,17 +76,19 @@ describe('mdctl install', () => {
     const root = await newDir('fresh');
     const result = await install('--root', root);
     assert.equal(result.status, 0, result.stderr);
-    assert.equal(result.stdout.trim().split('\n').length, 6);
+    assert.equal(result.stdout.trim().split('\n').length, 8);
     for (const path of IMAGE_PATHS) assert.match(result.stdout, new RegExp(`^create +${path} `, 'm'));
-    assert.match(result.stderr, /wrote 6 of 6 files under /);
+    assert.match(result.stderr, /wrote 8 of 8 files under /);
 
     assert.deepEqual(await readFile(join(root, PATHS.bundle)), await readFile(BUNDLE));
     assert.deepEqual(await readFile(join(root, PATHS.manPage)), await readFile(MAN));
-    const modes = await Promise.all(IMAGE_PATHS.filter((p) => p !== PATHS.wants).map(async (p) => [p, (await stat(join(root, p))).mode & 0o7777]));
+    const links: string[] = [PATHS.wants, PATHS.localWants];
+    const modes = await Promise.all(IMAGE_PATHS.filter((p) => !links.includes(p)).map(async (p) => [p, (await stat(join(root, p))).mode & 0o7777]));
     assert.deepEqual(Object.fromEntries(modes), {
       [PATHS.bundle]: 0o644,
       [PATHS.launcher]: 0o755,
       [PATHS.unit]: 0o644,
+      [PATHS.localUnit]: 0o644,
       [PATHS.config]: 0o644,
       [PATHS.manPage]: 0o644,
     });
@@ -119,6 +121,30 @@ describe('mdctl install', () => {
     assert.equal(unitKeys.Wants, 'network-online.target');
     assert.deepEqual(unitKeys.Before?.split(' ').sort(), ['ssh.service', 'sshd.service']);
     assert.equal(keys(section('Install')).WantedBy, 'multi-user.target');
+  });
+
+  it('writes mdctl-local.service: boot --local after the local file systems, before network-pre, enabled', async () => {
+    const root = await newDir('local-unit');
+    await installJson('--root', root);
+    const unit = await readFile(join(root, PATHS.localUnit), 'utf8');
+    const section = (name: string) => unit.split(`[${name}]\n`)[1]?.split(/^\[/m)[0] ?? '';
+    const values = (text: string, key: string) => [...text.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => m[1]);
+    assert.deepEqual(values(section('Service'), 'ExecStart'), [`${PATHS.launcher} boot --local`]);
+    assert.deepEqual(values(section('Service'), 'Type'), ['oneshot']);
+    assert.deepEqual(values(section('Unit'), 'DefaultDependencies'), ['no']);
+    assert.deepEqual(values(section('Unit'), 'After'), ['local-fs.target']);
+    assert.deepEqual(values(section('Unit'), 'Wants'), ['network-pre.target']);
+    assert.ok(values(section('Unit'), 'Before').includes('network-pre.target'));
+    assert.deepEqual(values(section('Install'), 'WantedBy'), ['multi-user.target']);
+    const link = join(root, PATHS.localWants);
+    assert.equal(await readlink(link), '../mdctl-local.service');
+    assert.equal(await readFile(link, 'utf8'), unit);
+  });
+
+  it('shows in docs/config-drive.md the local unit it writes (comments aside)', async () => {
+    const doc = await readFile(join(REPO, 'docs', 'config-drive.md'), 'utf8');
+    const shown = /^```ini\n([\s\S]*?)^```$/m.exec(doc)?.[1];
+    assert.equal(shown, localUnitText().replace(/^#.*\n/gm, ''));
   });
 
   it('shows in docs/images.md the unit it writes (comments aside)', async () => {
@@ -157,6 +183,7 @@ describe('mdctl install', () => {
       ['/usr/local/lib/mdctl/motd.mjs'],
     );
     assert.equal(config.boot_timeout, 120);
+    assert.deepEqual(config.config_drive, { filesystems: ['iso9660', 'vfat'] });
     assert.deepEqual(config.network, { renderer: 'auto' });
     const documented = [...defaultConfigText().matchAll(/^#(\w+):/gm)].map((m) => m[1]).sort();
     assert.deepEqual(documented, [...CONFIG_KEYS].sort());
@@ -172,6 +199,8 @@ describe('mdctl install', () => {
       [PATHS.launcher]: 'unchanged',
       [PATHS.unit]: 'unchanged',
       [PATHS.wants]: 'unchanged',
+      [PATHS.localUnit]: 'unchanged',
+      [PATHS.localWants]: 'unchanged',
       [PATHS.config]: 'kept',
       [PATHS.manPage]: 'unchanged',
     });
@@ -183,7 +212,7 @@ describe('mdctl install', () => {
     const result = await install('--root', root, '--dry-run');
     assert.equal(result.status, 0, result.stderr);
     for (const path of IMAGE_PATHS) assert.match(result.stdout, new RegExp(`^create +${path} `, 'm'));
-    assert.match(result.stderr, /would write 6 of 6 files .*nothing written/);
+    assert.match(result.stderr, /would write 8 of 8 files .*nothing written/);
     assert.deepEqual(await readdir(root), []);
   });
 

@@ -1,13 +1,11 @@
-// Config drive: the same tree read from a directory, version negotiation by directory name, config-2 discovery under a root.
+// Config drive: the same tree read from a directory, version negotiation by directory name, symlinks and size caps refused.
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { Deadline } from '../../src/core/deadline.js';
 import { MdctlError, type ErrorCode } from '../../src/core/errors.js';
-import { MAX_FILE_BYTES, findConfigDrive, readConfigDrive } from '../../src/sources/configdrive.js';
-import { readMetadata } from '../../src/sources/select.js';
+import { MAX_FILE_BYTES, readConfigDrive } from '../../src/sources/configdrive.js';
 import { NOVA_FIXTURES } from '../helpers/emulator.js';
 
 const work = mkdtempSync(join(tmpdir(), 'mdctl-configdrive-'));
@@ -92,83 +90,20 @@ test('a symlink in the tree is refused, never followed', async () => {
   await assert.rejects(readConfigDrive(dir), rejectsWith('ERR_BAD_CONTENT', /vendor_data\.json.*not a regular file/));
 });
 
+test('a symlinked version or openstack directory is refused, never followed off the drive', async () => {
+  const outside = drive(['2020-10-14']);
+  const dir = drive(['2012-08-10']);
+  symlinkSync(join(outside, 'openstack', '2020-10-14'), join(dir, 'openstack', '2020-10-14'));
+  await assert.rejects(readConfigDrive(dir), rejectsWith('ERR_BAD_CONTENT', /2020-10-14.*a symbolic link, not followed/));
+  const linked = join(work, `linked-${counter++}`);
+  mkdirSync(linked);
+  symlinkSync(join(outside, 'openstack'), join(linked, 'openstack'));
+  await assert.rejects(readConfigDrive(linked), rejectsWith('ERR_BAD_CONTENT', /openstack.*a symbolic link, not followed/));
+});
+
 test('a missing directory is a usage error; one without openstack/ is invalid', async () => {
   await assert.rejects(readConfigDrive(join(work, 'nope')), rejectsWith('ERR_USAGE', /no such directory/));
   const empty = join(work, 'empty');
   mkdirSync(empty);
   await assert.rejects(readConfigDrive(empty), rejectsWith('ERR_INVALID_METADATA', /no openstack directory/));
-});
-
-/** A fake root with /dev/disk/by-label/<label> -> target and /proc/mounts. */
-function fakeRoot(label: string | null, target: string, mounts: string): string {
-  const root = join(work, `root-${counter++}`);
-  mkdirSync(join(root, 'dev', 'disk', 'by-label'), { recursive: true });
-  mkdirSync(join(root, 'proc'));
-  writeFileSync(join(root, 'dev', 'sr0'), '');
-  if (label !== null) symlinkSync(target, join(root, 'dev', 'disk', 'by-label', label));
-  writeFileSync(join(root, 'proc', 'mounts'), mounts);
-  return root;
-}
-
-const MOUNTS = 'proc /proc proc rw 0 0\n/dev/vda1 / ext4 rw 0 0\n';
-
-test('finds a mounted config-2 drive (relative link, escaped mount point)', async () => {
-  const root = fakeRoot('config-2', '../../sr0', `${MOUNTS}/dev/sr0 /media/config\\0402 iso9660 ro 0 0\n`);
-  assert.equal(await findConfigDrive(root), join(root, 'media', 'config 2'));
-});
-
-test('finds a vfat CONFIG-2 drive linked absolutely', async () => {
-  const root = fakeRoot('CONFIG-2', '/dev/sr0', `${MOUNTS}/dev/sr0 /mnt vfat ro 0 0\n`);
-  assert.equal(await findConfigDrive(root), join(root, 'mnt'));
-});
-
-test('a drive that is present but not mounted is skipped with a note', async () => {
-  const root = fakeRoot('config-2', '../../sr0', MOUNTS);
-  const notes: string[] = [];
-  assert.equal(await findConfigDrive(root, (m) => notes.push(m)), null);
-  assert.ok(notes.some((note) => /labelled config-2 is present .* but not mounted/.test(note)), notes.join('; '));
-});
-
-test('no labelled drive: null', async () => {
-  assert.equal(await findConfigDrive(fakeRoot(null, '', `${MOUNTS}/dev/sr0 /mnt iso9660 ro 0 0\n`)), null);
-});
-
-test('--source auto uses a mounted config drive before the network, and never loads a client', async () => {
-  const root = fakeRoot('config-2', '../../sr0', `${MOUNTS}/dev/sr0 /mnt/cd iso9660 ro 0 0\n`);
-  cpSync(drive(['2020-10-14']), join(root, 'mnt', 'cd'), { recursive: true });
-  let networkUsed = false;
-  const raw = await readMetadata({
-    spec: { kind: 'auto' },
-    candidates: () => {
-      networkUsed = true;
-      return Promise.resolve(['http://127.0.0.1:9']);
-    },
-    clientFactory: () => {
-      networkUsed = true;
-      return Promise.reject(new Error('no network here'));
-    },
-    deadline: new Deadline(1000),
-    root,
-    probeConfigDrive: true,
-    log: () => {},
-  });
-  assert.equal(raw.kind, 'configdrive');
-  assert.equal(raw.endpoint, join(root, 'mnt', 'cd'));
-  assert.equal(networkUsed, false);
-});
-
-test('--source configdrive with no drive found is unreachable (exit 4)', async () => {
-  const root = fakeRoot(null, '', MOUNTS);
-  await assert.rejects(
-    readMetadata({
-      spec: { kind: 'configdrive', dir: null },
-      candidates: () => Promise.resolve([]),
-      clientFactory: () => Promise.reject(new Error('unused')),
-      deadline: new Deadline(1000),
-      root,
-      probeConfigDrive: true,
-      log: () => {},
-    }),
-    rejectsWith('ERR_UNREACHABLE', /no mounted drive labelled config-2/),
-  );
 });

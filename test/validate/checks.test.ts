@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ApplierRun } from '../../src/appliers/runner.js';
 import { entryAt, resolveInImage } from '../../src/validate/image-fs.js';
-import { checkBootUnit, checkMachineId, checkMdctlRuns, checkNoHostKeys, checkNoKeys, parseExecStart, type ImageFacts } from '../../src/validate/image-checks.js';
+import { checkBootUnit, checkLocalUnit, checkMachineId, checkMdctlRuns, checkNoHostKeys, checkNoKeys, parseExecStart, type ImageFacts } from '../../src/validate/image-checks.js';
 import { checkDryRun, checkUserData, excusedAppliers } from '../../src/validate/metadata-checks.js';
 import { exitStatus } from '../../src/validate/report.js';
 import { fail, pass, warn } from '../../src/validate/types.js';
@@ -57,6 +57,22 @@ describe('parseExecStart', () => {
 });
 
 describe('image checks', () => {
+  it('local-unit: boot --local before network-pre.target, enabled, passes; unordered warns; absent warns', () => {
+    const unitPath = '/etc/systemd/system/mdctl-local.service';
+    const host = `/img${unitPath}`;
+    const local = (content: string, argv = ['/usr/bin/mdctl', 'boot', '--local']): ImageFacts['local'] => ({
+      unit: { path: unitPath, content, execStart: { argv, host: HOST } },
+      unitHost: host,
+      wants: { target: '../mdctl-local.service', host },
+    });
+    const ordered = '[Unit]\nBefore=network-pre.target\n';
+    assert.equal(checkLocalUnit(facts({ local: local(ordered) })).status, 'pass');
+    assert.match(checkLocalUnit(facts({ local: local('[Unit]\n') })).message, /not ordered Before=network-pre\.target/);
+    assert.equal(checkLocalUnit(facts({ local: local('[Unit]\n') })).status, 'warn');
+    assert.equal(checkLocalUnit(facts({ local: local(ordered, ['/usr/bin/mdctl', 'boot']) })).status, 'fail');
+    assert.equal(checkLocalUnit(facts()).status, 'warn');
+  });
+
   it('mdctl-runs: node in /usr/local/bin will do', () => {
     assert.deepEqual(checkMdctlRuns(facts()), pass('mdctl-runs', 'launcher /usr/bin/mdctl, build /usr/lib/mdctl/mdctl.mjs (2 KiB), node /usr/local/bin/node'));
   });

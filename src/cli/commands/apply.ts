@@ -34,8 +34,8 @@ function idList(text: string | undefined): string[] | undefined {
   return text === undefined ? undefined : text.split(',').map((id) => id.trim()).filter((id) => id !== '');
 }
 
-/** Built-ins plus plugins from the config file and --applier; plugins that fail are reported, not fatal. */
-async function appliersFor(ctx: CommandContext<ApplyFlags>, config: MdctlConfig, root: string): Promise<{ appliers: Applier[]; failures: PluginFailure[] }> {
+/** Built-ins plus (unless `withPlugins` is false) plugins from the config file and --applier; plugins that fail are reported, not fatal. */
+async function appliersFor(ctx: CommandContext<ApplyFlags>, config: MdctlConfig, root: string, withPlugins = true): Promise<{ appliers: Applier[]; failures: PluginFailure[] }> {
   const builtins = builtinAppliers({
     hostname: hostnameSetter({ hostnamectl: root === '/' && (await systemdRunning()) }),
     routes: ipRouteTable(),
@@ -43,6 +43,7 @@ async function appliersFor(ctx: CommandContext<ApplyFlags>, config: MdctlConfig,
     network: { renderer: config.network?.renderer ?? 'auto', addresses: ipAddressTable() },
     ...(config.host_keys === undefined ? {} : { hostKeys: { config: config.host_keys } }),
   });
+  if (!withPlugins) return { appliers: builtins, failures: [] };
   const modules = [...config.appliers, ...(ctx.opts.applier ?? []).map((name) => ({ name, baseDir: process.cwd() }))];
   const plugins = await loadPlugins(
     modules,
@@ -101,17 +102,20 @@ export interface PreparedAppliers {
   runOptions: { root: string; live: boolean; dryRun: boolean; user: string | undefined };
 }
 
-/** Loads plugins and applies --only/--skip (or the config's); an unknown applier id is ERR_USAGE. */
-export async function prepareAppliers(ctx: CommandContext<ApplyFlags>, config: MdctlConfig): Promise<PreparedAppliers> {
+/**
+ * Loads plugins and applies --only/--skip (or the config's); an unknown applier id is ERR_USAGE.
+ * `stage` (the local stage) keeps only those built-ins and loads no plugin.
+ */
+export async function prepareAppliers(ctx: CommandContext<ApplyFlags>, config: MdctlConfig, stage?: (appliers: readonly Applier[]) => Applier[]): Promise<PreparedAppliers> {
   const { opts } = ctx;
   const root = resolve(opts.root);
   const runOptions = { root, live: opts.live ?? root === '/', dryRun: opts.dryRun === true, user: opts.user ?? config.user };
-  const { appliers, failures } = await appliersFor(ctx, config, root);
+  const { appliers, failures } = await appliersFor(ctx, config, root, stage === undefined);
   const only = idList(opts.only);
   const skip = idList(opts.skip);
   checkConfigIds(config, appliers, { only: only === undefined ? config.only : undefined, skip: skip === undefined ? config.skip : undefined });
   const selected = selectAppliers(appliers, only ?? config.only, skip ?? config.skip);
-  return { selected, failures, runOptions };
+  return { selected: stage === undefined ? selected : stage(selected), failures, runOptions };
 }
 
 /** An unknown applier id that came from the config file is refused naming the file and the key. */

@@ -13,6 +13,8 @@ import type { StepObserver } from '../../core/timeline.js';
 import type { Stage } from '../../status/report.js';
 import { BootReportWriter } from '../../status/writer.js';
 import { WaitingReport } from '../waiting-report.js';
+import { runLocalStage } from '../local-stage.js';
+import { localStageDocument, mayReuseLocalStage } from '../../sources/local-stage.js';
 import { applyDocument, prepareAppliers, type ApplyFlags } from './apply.js';
 import { keysForUnreachableBoot } from '../host-keys-view.js';
 
@@ -29,6 +31,11 @@ function lastCause(error: unknown, earlier: MdctlError | undefined, deadline: De
 
 /** Fetches until the service answers or the deadline passes; only "unreachable" failures (exit 4) are retried. */
 async function fetchWithinDeadline(ctx: CommandContext<ApplyFlags>, deadline: Deadline, observe: StepObserver): Promise<Instance> {
+  const local = mayReuseLocalStage(ctx.opts) ? await localStageDocument(ctx.opts.cacheDir) : null;
+  if (local !== null) {
+    ctx.out.debug(`using what the local stage of this boot read from the config drive ${local.source.endpoint}`);
+    return local;
+  }
   let pause = FIRST_PAUSE_MS;
   const waiting = new WaitingReport(ctx);
   let earlier: MdctlError | undefined;
@@ -53,17 +60,18 @@ async function fetchWithinDeadline(ctx: CommandContext<ApplyFlags>, deadline: De
 }
 
 export async function run(ctx: CommandContext): Promise<number> {
-  const typed = ctx as unknown as CommandContext<ApplyFlags>;
+  const typed = ctx as unknown as CommandContext<ApplyFlags & { local?: boolean }>;
   // The stage the boot report records this run as (`local` is the stage before networking).
-  const stage: Stage = 'boot';
+  const stage: Stage = typed.opts.local === true ? 'local' : 'boot';
   const report = await BootReportWriter.start({ stateDir: typed.opts.stateDir, stage, env: ctx.env, enabled: typed.opts.dryRun !== true, warn: (message) => ctx.out.warn(message) });
   return report.track(() => boot(typed, report));
 }
 
 /** The boot itself; `report` records it in the state dir as it goes. */
-async function boot(typed: CommandContext<ApplyFlags>, report: BootReportWriter): Promise<number> {
+async function boot(typed: CommandContext<ApplyFlags & { local?: boolean }>, report: BootReportWriter): Promise<number> {
   const config = await loadConfig(typed.opts.config);
   const timeoutMs = typed.opts.timeout !== undefined ? parseTimeout(typed.opts.timeout, BOOT_TIMEOUT_SECONDS) : (config.boot_timeout ?? BOOT_TIMEOUT_SECONDS) * 1000;
+  if (typed.opts.local === true) return runLocalStage(typed, config, timeoutMs, report);
   const prepared = await prepareAppliers(typed, config);
   const deadline = Deadline.fromProcessStart(timeoutMs);
   let release: Release | undefined;
