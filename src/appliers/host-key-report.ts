@@ -35,7 +35,7 @@ export function hostKeysJson(outcome: HostKeysOutcome): unknown {
   };
 }
 
-export interface UnreachableBoot {
+interface UnreachableBoot {
   root: string;
   live: boolean;
   stateDir: string;

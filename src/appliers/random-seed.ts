@@ -7,13 +7,13 @@ import type { Applier, ApplyContext, Change, ProgressResult } from './types.js';
 
 const ID = 'random-seed';
 
-export interface RandomSeedOptions {
+interface RandomSeedOptions {
   /** Where the bytes go (default /dev/urandom; a test names a stand-in). */
   device?: string;
 }
 
 /** The seed's bytes: meta_data random_seed, base64; null when there is none; ERR_INVALID_VALUE when it is not base64. */
-export function seedBytes(doc: Instance): Buffer | null {
+function seedBytes(doc: Instance): Buffer | null {
   const text = doc.random_seed ?? null;
   if (text === null || text === '') return null;
   const compact = text.replace(/\s+/g, '');

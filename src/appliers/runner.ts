@@ -133,7 +133,7 @@ export async function planAppliers(
 }
 
 /** Where the runner records the state as it goes: what was remembered before this run, and how to save a new state. */
-export interface StateRecorder {
+interface StateRecorder {
   previous: Record<string, unknown>;
   save(appliers: Record<string, unknown>): Promise<void>;
 }

@@ -2,7 +2,7 @@
 import type { Applier } from './types.js';
 
 /** The local stage's appliers by id; the rest waits for `boot`. An id not registered (yet) simply does not run. */
-export const LOCAL_STAGE_IDS: readonly string[] = ['network', 'routes'];
+const LOCAL_STAGE_IDS: readonly string[] = ['network', 'routes'];
 
 /** The appliers of the local stage, in the registry's order. */
 export function localStageAppliers(appliers: readonly Applier[]): Applier[] {

@@ -3,7 +3,7 @@ import type { CommandContext } from './context.js';
 import { sourceName } from './fetch-request.js';
 
 /** While it retries, boot says so this often. */
-export const PROGRESS_EVERY_MS = 10_000;
+const PROGRESS_EVERY_MS = 10_000;
 
 /**
  * Boot's word on stderr (the journal) while it waits: where, which attempt, how long, the last

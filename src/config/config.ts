@@ -31,12 +31,12 @@ export interface MdctlConfig {
 
 export const NETWORK_RENDERERS = ['auto', 'networkd', 'networkmanager', 'none'] as const;
 
-export interface NetworkConfig {
+interface NetworkConfig {
   /** Which network manager the network applier renders for; auto: the one the image enables. */
   renderer: (typeof NETWORK_RENDERERS)[number];
 }
 
-export const HOST_KEY_TYPES = ['ed25519', 'ecdsa', 'rsa'] as const;
+const HOST_KEY_TYPES = ['ed25519', 'ecdsa', 'rsa'] as const;
 export type HostKeyType = (typeof HOST_KEY_TYPES)[number];
 
 export interface HostKeysConfig {

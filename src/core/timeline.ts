@@ -9,7 +9,7 @@ interface StepTiming {
 }
 
 /** Route discovery: the base URLs that will be raced (or the one --endpoint named). */
-export interface RouteStep extends StepTiming {
+interface RouteStep extends StepTiming {
   step: 'route';
   candidates: string[];
   /** True when --endpoint named the service, so no route was looked up. */
@@ -33,13 +33,13 @@ export interface HttpStep extends StepTiming {
 }
 
 /** The raw trees made into the one document. */
-export interface NormaliseStep extends StepTiming {
+interface NormaliseStep extends StepTiming {
   step: 'normalise';
   instance_id: string;
 }
 
 /** What the report keeps of one change: never its contents, only what the plan view prints. */
-export interface ChangeRecord {
+interface ChangeRecord {
   action: ChangeAction;
   target: string;
   summary: string;

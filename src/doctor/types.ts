@@ -9,7 +9,7 @@ type LocalHop = 'config' | 'proxy-env' | 'cache';
 export type HopId = (typeof PATH_HOPS)[number] | LocalHop;
 
 /** A failed hop: the network is at fault (exit 4), the service answered and refused or served bad metadata (exit 5), or mdctl's config file is bad (exit 2). */
-export type Failure = 'unreachable' | 'rejected' | 'config';
+type Failure = 'unreachable' | 'rejected' | 'config';
 
 export interface Hop extends Check<HopId> {
   failure?: Failure;

@@ -39,7 +39,7 @@ export function normalizeHostname(value: string): HostnamePair {
 }
 
 /** What cloud-config says: its `hostname` and `fqdn` as given (null when absent). */
-export interface HostnameOverrides {
+interface HostnameOverrides {
   hostname: string | null;
   fqdn: string | null;
 }

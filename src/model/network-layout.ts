@@ -11,9 +11,9 @@ export const PHYSICAL_LINK_TYPES = ['bgpovs', 'bridge', 'cascading', 'dvs', 'eth
 /** Network types whose addresses come from the OS's DHCP/SLAAC client: rendered as such, never given static addresses. */
 export const DYNAMIC_NETWORK_TYPES = ['ipv4_dhcp', 'ipv6_dhcp', 'ipv6_slaac', 'ipv6_dhcpv6-stateful', 'ipv6_dhcpv6-stateless'] as const;
 
-export const STATIC_NETWORK_TYPES = ['ipv4', 'ipv6'] as const;
+const STATIC_NETWORK_TYPES = ['ipv4', 'ipv6'] as const;
 
-export type LinkKind = 'physical' | 'vlan' | 'bond';
+type LinkKind = 'physical' | 'vlan' | 'bond';
 
 export interface LinkLayout {
   id: string;
@@ -31,14 +31,14 @@ export interface LinkLayout {
   bondedTo?: string;
 }
 
-export interface StaticAddress {
+interface StaticAddress {
   family: Family;
   /** Canonical text. */
   address: string;
   prefix: number;
 }
 
-export interface RouteLayout {
+interface RouteLayout {
   family: Family;
   /** Canonical CIDR; prefix 0 is the default route. */
   destination: string;
@@ -97,7 +97,7 @@ function macOf(object: Json, key: string): string | null {
 }
 
 /** Canonical text of an address of the family, or a refusal naming what it is. */
-export function canonicalAddress(value: unknown, family: Family | null, what: string): { family: Family; address: string } {
+function canonicalAddress(value: unknown, family: Family | null, what: string): { family: Family; address: string } {
   const parsed = typeof value === 'string' ? addressValue(value) : null;
   if (parsed === null) throw new Refused(`${what} ${quote(value)} does not parse as an address`);
   if (family !== null && parsed.family !== family) throw new Refused(`${what} ${quote(value)} is not an IPv${family} address`);

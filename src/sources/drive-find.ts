@@ -5,16 +5,16 @@ import { MdctlError, quote } from '../core/errors.js';
 import type { Exec } from '../system/exec.js';
 
 /** Nova labels the drive config-2; vfat drives carry the label upper-cased. */
-export const DRIVE_LABELS = ['config-2', 'CONFIG-2'] as const;
+const DRIVE_LABELS = ['config-2', 'CONFIG-2'] as const;
 
-export interface DriveHost {
+interface DriveHost {
   /** Root of /dev and /proc: the running system's `/` (tests pass a fake one). Never `--root`. */
   root: string;
   /** Runs blkid (injected by tests). */
   exec: Exec;
 }
 
-export interface FoundDrive {
+interface FoundDrive {
   /** The device chosen: the first by name. */
   device: string;
   /** Other devices with the label, ignored. */
@@ -69,7 +69,7 @@ function unescapeMountField(field: string): string {
 }
 
 /** Where `device` is mounted according to proc/self/mounts under the host root, or null. */
-export async function mountPointOf(host: DriveHost, device: string): Promise<string | null> {
+async function mountPointOf(host: DriveHost, device: string): Promise<string | null> {
   const path = join(host.root, 'proc', 'self', 'mounts');
   let mounts: string;
   try {

@@ -11,7 +11,7 @@ export const MOUNT_OPTIONS = ['ro', 'nosuid', 'nodev', 'noexec'] as const;
 /** The file systems Nova writes, as cloud-init allows them; others only when the config file names them. */
 export const DEFAULT_DRIVE_FILESYSTEMS = ['iso9660', 'vfat'] as const;
 
-export interface MountHost {
+interface MountHost {
   /** Runs blkid (injected by tests). */
   exec: Exec;
   mounter: Mounter;

@@ -3,7 +3,7 @@ import type { TimelineStep } from '../core/timeline.js';
 import type { BootView, StageView } from './view.js';
 
 /** How many of the slowest steps `--long` marks. */
-export const SLOWEST_MARKED = 3;
+const SLOWEST_MARKED = 3;
 const MARKS = { create: '+', update: '~', delete: '-', noop: '=' } as const;
 
 function seconds(ms: number): string {

@@ -2,14 +2,14 @@
 import { Exit } from '../core/errors.js';
 import { STAGES, type BootReport, type Stage, type StageRun } from './report.js';
 
-export type Summary = 'done' | 'running' | 'error' | 'not run';
+type Summary = 'done' | 'running' | 'error' | 'not run';
 
 /**
  * A stage's run as seen now: `running` (its process is alive), `restarting` (it ended with a
  * status systemd starts it again on), `killed` (it says running but its process is gone),
  * `done` (exit 0) or `error`.
  */
-export type StageState = 'running' | 'restarting' | 'killed' | 'done' | 'error';
+type StageState = 'running' | 'restarting' | 'killed' | 'done' | 'error';
 
 export interface StageView {
   stage: Stage;

@@ -7,9 +7,9 @@ import { readBootId, readReport } from './report.js';
 import { viewOf, type BootView } from './view.js';
 
 /** The re-check when no file event comes: a run that was killed writes nothing, and a watch can miss events. */
-export const RECHECK_MS = 5_000;
+const RECHECK_MS = 5_000;
 
-export interface StatusOptions {
+interface StatusOptions {
   stateDir: string;
   bootIdFile?: string;
   /** Whether a process runs (injected for tests). */
@@ -29,7 +29,7 @@ export async function readStatus(options: StatusOptions): Promise<BootView> {
   return viewOf(report, bootId, (pid) => !gone.has(pid));
 }
 
-export interface WaitOptions extends StatusOptions {
+interface WaitOptions extends StatusOptions {
   /** Give up after this many milliseconds (ERR_TIMEOUT, exit 4); none by default. */
   timeoutMs?: number;
   recheckMs?: number;

@@ -24,7 +24,7 @@ export function restartsAfter(stage: Stage, status: number, env: NodeJS.ProcessE
 }
 
 /** What the report needs of an applier's run (src/appliers/runner.ts ApplierRun has it). */
-export interface AppliedRun {
+interface AppliedRun {
   applier: { id: string };
   results: readonly ChangeResult[];
   errors: readonly string[];

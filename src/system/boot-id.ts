@@ -1,7 +1,7 @@
 // The kernel's id of this boot (/proc/sys/kernel/random/boot_id): it changes at every boot.
 import { readFile } from 'node:fs/promises';
 
-export const BOOT_ID_PATH = '/proc/sys/kernel/random/boot_id';
+const BOOT_ID_PATH = '/proc/sys/kernel/random/boot_id';
 
 /** This boot's id, or null when the kernel does not tell. */
 export async function readBootId(path: string = BOOT_ID_PATH): Promise<string | null> {

@@ -3,7 +3,7 @@ import { readdir, unlink } from 'node:fs/promises';
 import { MdctlError, quote } from '../core/errors.js';
 import { inspectUnder, resolveUnder } from './files.js';
 
-export interface DirEntry {
+interface DirEntry {
   name: string;
   kind: 'file' | 'directory' | 'symlink' | 'other';
 }

@@ -57,7 +57,7 @@ function rawObjects(value: unknown, key: string): Record<string, unknown>[] {
  * network_data.json is consistent: it parses, every network's link is one of its links, addresses
  * and netmasks parse, and every route parses with its gateway on the link's subnet.
  */
-export function checkNetworkData(rawNetworkData: unknown, parsed: { doc: Instance } | { error: unknown }): CheckResult {
+function checkNetworkData(rawNetworkData: unknown, parsed: { doc: Instance } | { error: unknown }): CheckResult {
   if ('error' in parsed) return fail('network-data', oneLine(parsed.error));
   if (rawNetworkData === undefined || rawNetworkData === null) return pass('network-data', 'no network_data.json: nothing to check');
   const { networks, routes } = parsed.doc;

@@ -12,7 +12,6 @@ import { vlansAfter, type OwnedVlan } from './live-vlans.js';
 import { applyLive, planLive, planNotLive, type LiveEffect, type OwnedAddress } from './live.js';
 import { RENDERERS } from './renderers.js';
 
-export { ID as NETWORK_APPLIER_ID };
 
 export interface NetworkParts {
   /** `network.renderer` of the config file (default auto). */

@@ -115,7 +115,7 @@ async function planRemovals(layout: NetworkLayout, owned: OwnedAddress[], interf
 }
 
 /** What mdctl added live, as the newest memory says. */
-export interface Owned {
+interface Owned {
   addresses: OwnedAddress[];
   vlans: OwnedVlan[];
 }

@@ -8,4 +8,3 @@ export const RENDERERS: Record<RendererId, Renderer> = {
   networkmanager: networkManagerRenderer,
 };
 
-export const RENDERER_IDS = Object.keys(RENDERERS) as RendererId[];

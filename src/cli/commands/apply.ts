@@ -87,7 +87,7 @@ async function report(ctx: CommandContext<ApplyFlags>, runs: ApplierRun[], failu
 const PERMISSION = /permission denied|\bEACCES\b|\bEPERM\b|must be root|operation not permitted/i;
 const NOT_ROOT_HINT = 'run as root, or try it on a copy of the files: --root DIR --no-live --state-dir DIR, and --cache-dir DIR for a cache of your own';
 
-export interface ApplyDocumentOptions {
+interface ApplyDocumentOptions {
   /** Set when the caller (boot) already holds the state dir's lock. */
   locked?: boolean;
   lockWaitMs?: number;

@@ -11,7 +11,7 @@ function shown(value: unknown): string {
   return json.length > 40 ? `${json.slice(0, 40)}…` : json;
 }
 
-export const SUPPORTED_KEYS = ['hostname', 'fqdn', 'preserve_hostname', 'ssh_authorized_keys', 'write_files', 'runcmd', 'vendor_data'] as const;
+const SUPPORTED_KEYS = ['hostname', 'fqdn', 'preserve_hostname', 'ssh_authorized_keys', 'write_files', 'runcmd', 'vendor_data'] as const;
 
 /** Top-level keys mdctl does not act on (reported as ignored). */
 export function ignoredKeys(config: CloudConfig): string[] {

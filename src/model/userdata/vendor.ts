@@ -4,9 +4,9 @@ import type { CloudConfig } from './cloud-config.js';
 import { parseUserData } from './parse.js';
 import type { PartInfo, UserDataPart } from './types.js';
 
-export type VendorFile = 'vendor_data.json' | 'vendor_data2.json';
+type VendorFile = 'vendor_data.json' | 'vendor_data2.json';
 
-export interface VendorPart extends UserDataPart {
+interface VendorPart extends UserDataPart {
   /** The file the part came from. */
   source: VendorFile;
 }
