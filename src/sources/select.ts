@@ -5,7 +5,7 @@ import type { RawMetadata } from '../core/raw.js';
 import type { StepObserver } from '../core/timeline.js';
 import type { ClientOptions, HttpResponse, MetadataClient } from '../net/types.js';
 import { readConfigDrive } from './configdrive.js';
-import { readDrive, type DriveOptions, type DriveRead } from './drive.js';
+import type { DriveOptions, DriveRead } from './drive.js';
 import { DEFAULT_DRIVE_FILESYSTEMS } from './drive-mount.js';
 import { crawlEc2 } from './ec2.js';
 import { INDEX_PATH, crawlOpenStack } from './openstack.js';
@@ -85,8 +85,12 @@ export async function readMetadata(options: SelectOptions): Promise<RawMetadata>
   }
 }
 
-/** The config drive on the running system, found and read as the options say. */
-export function probeDrive(options: SelectOptions): Promise<DriveRead> {
+/**
+ * The config drive on the running system, found and read as the options say. Loaded only here:
+ * finding and mounting a drive runs programs, which a fetch over the network never does.
+ */
+export async function probeDrive(options: SelectOptions): Promise<DriveRead> {
+  const { readDrive } = await import('./drive.js');
   return readDrive({
     root: options.root,
     filesystems: options.driveFilesystems ?? (() => Promise.resolve(DEFAULT_DRIVE_FILESYSTEMS)),

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { KEYS } from '../appliers/keys.js';
 import { PASSWD, makeRoot, removeRoots } from '../appliers/root.js';
+import { copyPrograms } from '../helpers/chroot.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { SEED_STATIC_FIXTURE, startEmulator, writeFixture, type Emulator } from '../helpers/emulator.js';
 
@@ -21,13 +22,17 @@ interface Setup {
   root: string;
   state: string;
   cache: string;
+  /** The scripts' log, as a path inside the root (scripts run chrooted into it). */
   log: string;
 }
 
+/** An image root with a shell for the scripts, which run chrooted into it. */
 function setup(): Setup {
   const root = makeRoot({ 'etc/passwd': PASSWD, 'etc/hosts': '127.0.0.1 localhost\n' });
   mkdirSync(join(root, 'home/alice'), { recursive: true });
-  return { root, state: makeRoot(), cache: makeRoot(), log: join(makeRoot(), 'log') };
+  mkdirSync(join(root, 'var/log'), { recursive: true });
+  copyPrograms(root, ['/bin/sh']);
+  return { root, state: makeRoot(), cache: makeRoot(), log: '/var/log/scripts.log' };
 }
 
 /** vendor_data.json: a cloud-config with files, a key, a hostname and runcmd of its own. */
@@ -71,7 +76,8 @@ function boot(s: Setup, emulator: Emulator, extra: string[] = []): Promise<CliRe
   return runCli(args, { env: ENV, wrap: ['unshare', '--uts'], timeoutMs: 60_000 });
 }
 
-const lines = (log: string): string[] => (existsSync(log) ? readFileSync(log, 'utf8').trimEnd().split('\n') : []);
+/** The lines the scripts wrote to the log in the root. */
+const lines = (s: Setup): string[] => (existsSync(join(s.root, s.log)) ? readFileSync(join(s.root, s.log), 'utf8').trimEnd().split('\n') : []);
 
 test('vendor data applies before user-data; user-data replaces its top-level keys; a key only vendor data sets still applies; scripts run once', async () => {
   const s = setup();
@@ -83,12 +89,12 @@ test('vendor data applies before user-data; user-data replaces its top-level key
   assert.equal(readFileSync(join(s.root, 'etc/hostname'), 'utf8'), 'vendor2-host\n', "vendor_data2's hostname wins over vendor_data's");
   const keys = readFileSync(join(s.root, 'home/alice/.ssh/authorized_keys'), 'utf8');
   assert.ok(keys.includes(KEYS.ed25519), "vendor data's own ssh_authorized_keys still apply");
-  assert.deepEqual(lines(s.log), ['vendor-script', 'user-runcmd'], "the vendor script runs; user-data's runcmd replaces the vendor's");
+  assert.deepEqual(lines(s), ['vendor-script', 'user-runcmd'], "the vendor script runs; user-data's runcmd replaces the vendor's");
   assert.ok(existsSync(join(s.state, 'instances', SEED_UUID, 'scripts', 'vendor-part-001.status.json')));
 
   const second = await boot(s, emulator);
   assert.equal(second.status, 0, second.stderr);
-  assert.deepEqual(lines(s.log), ['vendor-script', 'user-runcmd'], 'nothing runs twice for the instance');
+  assert.deepEqual(lines(s), ['vendor-script', 'user-runcmd'], 'nothing runs twice for the instance');
   assert.match(second.stdout, /= vendor-part-001 "#!\/bin\/sh": ran at .* \(exit 0\); once per instance/);
 
   const publicCache = readFileSync(join(s.cache, 'instance.json'), 'utf8');
@@ -101,7 +107,7 @@ test('user-data `vendor_data: {enabled: false}` turns vendor data off', async ()
   const emulator = await serve(s.log, userConfig(s.log, 'vendor_data: {enabled: false}'));
   const result = await boot(s, emulator);
   assert.equal(result.status, 0, result.stderr);
-  assert.deepEqual(lines(s.log), ['user-runcmd']);
+  assert.deepEqual(lines(s), ['user-runcmd']);
   assert.equal(readFileSync(join(s.root, 'etc/hostname'), 'utf8'), 'dvr3-demo12\n');
   assert.ok(!readFileSync(join(s.root, 'home/alice/.ssh/authorized_keys'), 'utf8').includes(KEYS.ed25519));
   assert.match(result.stderr, /scripts: vendor data is turned off by the user-data/);
@@ -134,6 +140,6 @@ test('vendor data that cannot be used fails the scripts applier (exit 3); user-d
   const result = await boot(s, emulator);
   assert.equal(result.status, 3, result.stderr);
   assert.match(result.stderr, /^mdctl: scripts: vendor data refused: vendor_data\.json: the cloud-init key holds a mapping/m);
-  assert.deepEqual(lines(s.log), ['user-runcmd']);
+  assert.deepEqual(lines(s), ['user-runcmd']);
   assert.equal(readFileSync(join(s.root, 'etc/motd'), 'utf8'), 'user motd\n');
 });
