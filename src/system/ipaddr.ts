@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { MdctlError, quote } from '../core/errors.js';
 import { METADATA_IPV4, addressValue, formatAddress, type Family } from '../core/ip.js';
 import { exec as defaultExec, type Exec } from './exec.js';
+import { ipJsonList, ipText } from './iproute.js';
 import type { MacLink } from './mac-map.js';
 
 export interface LiveAddress {
@@ -33,25 +34,10 @@ export interface AddressTable {
   metadataRoute(): Promise<{ dev: string | null; source: string | null } | null>;
 }
 
-function list(json: string, what: string): Record<string, unknown>[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(json === '' ? '[]' : json);
-  } catch (error) {
-    throw new MdctlError('ERR_EXEC', `cannot read ${what}: ip printed invalid JSON`, { cause: error });
-  }
-  if (!Array.isArray(value)) throw new MdctlError('ERR_EXEC', `cannot read ${what}: ip printed ${quote(typeof value)}, not a list`);
-  return value.filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null);
-}
-
-function text(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null;
-}
-
 function addressesOf(info: unknown): LiveAddress[] {
   if (!Array.isArray(info)) return [];
   return info.flatMap((item: Record<string, unknown>) => {
-    const parsed = addressValue(text(item.local) ?? '');
+    const parsed = addressValue(ipText(item.local) ?? '');
     const prefix = item.prefixlen;
     if (parsed === null || typeof prefix !== 'number') return [];
     return [{ family: parsed.family, address: formatAddress(parsed.family, parsed.value), prefix }];
@@ -60,12 +46,12 @@ function addressesOf(info: unknown): LiveAddress[] {
 
 /** Parses `ip -d -j address show`. */
 export function parseIpAddresses(json: string): LiveInterface[] {
-  return list(json, 'interfaces').flatMap((item) => {
-    const name = text(item.ifname);
-    const mac = text(item.address)?.toLowerCase() ?? null;
+  return ipJsonList(json, 'interfaces').flatMap((item) => {
+    const name = ipText(item.ifname);
+    const mac = ipText(item.address)?.toLowerCase() ?? null;
     if (name === null || mac === null || !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac)) return [];
-    const permanent = text(item.permaddr);
-    const kind = text((item.linkinfo as Record<string, unknown> | undefined)?.info_kind);
+    const permanent = ipText(item.permaddr);
+    const kind = ipText((item.linkinfo as Record<string, unknown> | undefined)?.info_kind);
     return [
       {
         name,
@@ -125,8 +111,8 @@ export function ipAddressTable(command: readonly string[] = ['ip'], run: Exec = 
     },
     async metadataRoute() {
       const answer = await run([...command, '-j', '-4', 'route', 'get', METADATA_IPV4]).catch(() => null);
-      const first = answer === null ? undefined : list(answer.stdout, 'the route to the metadata service')[0];
-      return first === undefined ? null : { dev: text(first.dev), source: text(first.prefsrc) };
+      const first = answer === null ? undefined : ipJsonList(answer.stdout, 'the route to the metadata service')[0];
+      return first === undefined ? null : { dev: ipText(first.dev), source: ipText(first.prefsrc) };
     },
   };
 }

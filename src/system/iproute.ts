@@ -30,7 +30,8 @@ interface Link {
   kind?: string;
 }
 
-function parseJsonArray(text: string, what: string): Record<string, unknown>[] {
+/** The objects of a JSON list `ip -j` printed; ERR_EXEC when it printed something else. */
+export function ipJsonList(text: string, what: string): Record<string, unknown>[] {
   let value: unknown;
   try {
     value = JSON.parse(text === '' ? '[]' : text);
@@ -41,30 +42,31 @@ function parseJsonArray(text: string, what: string): Record<string, unknown>[] {
   return value.filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null);
 }
 
-function text(value: unknown): string | null {
+/** A non-empty string field of `ip -j` output, else null. */
+export function ipText(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
 }
 
 /** Parses `ip -j -4|-6 route show` output. */
 export function parseIpRoutes(json: string, family: Family): KernelRoute[] {
-  return parseJsonArray(json, 'routes').flatMap((item) => {
-    const dst = text(item.dst);
+  return ipJsonList(json, 'routes').flatMap((item) => {
+    const dst = ipText(item.dst);
     if (dst === null) return [];
     let destination = dst;
     if (dst === 'default') destination = family === 4 ? '0.0.0.0/0' : '::/0';
     else if (!dst.includes('/')) destination = `${dst}/${family === 4 ? 32 : 128}`;
-    return [{ family, destination, gateway: text(item.gateway), dev: text(item.dev) }];
+    return [{ family, destination, gateway: ipText(item.gateway), dev: ipText(item.dev) }];
   });
 }
 
 /** Parses `ip -j link show` output into interfaces with an Ethernet-style address. */
 export function parseIpLinks(json: string): Link[] {
-  return parseJsonArray(json, 'links').flatMap((item) => {
-    const name = text(item.ifname);
-    const mac = text(item.address);
+  return ipJsonList(json, 'links').flatMap((item) => {
+    const name = ipText(item.ifname);
+    const mac = ipText(item.address);
     if (name === null || mac === null || !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac)) return [];
-    const permanent = text(item.permaddr);
-    const kind = text((item.linkinfo as Record<string, unknown> | undefined)?.info_kind);
+    const permanent = ipText(item.permaddr);
+    const kind = ipText((item.linkinfo as Record<string, unknown> | undefined)?.info_kind);
     return [{ name, mac: mac.toLowerCase(), ...(permanent === null ? {} : { permanentMac: permanent.toLowerCase() }), ...(kind === null ? {} : { kind }) }];
   });
 }
