@@ -8,8 +8,8 @@ import { after, before, test } from 'node:test';
 import type { Release } from '../../src/system/lock.js';
 import { snapshot } from '../appliers/root.js';
 import { BIN } from '../helpers/cli.js';
-import { attachDrive, detachAll, detachDrive, lockDrives, seedStaticTree } from '../helpers/drive.js';
-import { addAddr, cleanup, createNetns, exec, uniqueName, vethPair, wrapUts } from '../helpers/netns.js';
+import { attachDrive, detachAll, detachDrive, lockDrives, runThenMountinfo, seedStaticTree, type MountinfoRun } from '../helpers/drive.js';
+import { cleanup, exec, staticGuestNetwork, uniqueName, wrapUts } from '../helpers/netns.js';
 
 const HOST = uniqueName('d13h');
 const GUEST = uniqueName('d13g');
@@ -48,33 +48,12 @@ function tree(uuid: string, address: string): string {
   return dir;
 }
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-  /** The mountinfo of the mount namespace mdctl ran in (ip netns exec makes one), read there afterwards. */
-  mountinfo: string;
-}
+type Run = MountinfoRun;
 
 /** mdctl in the guest (its own UTS namespace too), then the mountinfo of that mount namespace. */
 function guestMdctl(args: string[]): Promise<Run> {
-  const out = join(work, `mountinfo-${runs++}`);
-  const script = `"$@"; rc=$?; cat /proc/self/mountinfo > ${out}; exit $rc`;
-  const argv = [...wrapUts(GUEST), 'sh', '-c', script, 'sh', process.execPath, BIN, ...args];
   const env = { ...process.env, NO_COLOR: '1', MDCTL_ENDPOINT: undefined, MDCTL_CONFIG: undefined, MDCTL_CACHE_DIR: cacheDir, MDCTL_STATE_DIR: stateDir };
-  const child = spawn(argv[0] ?? 'ip', argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr, mountinfo: existsSync(out) ? readFileSync(out, 'utf8') : '' });
-    });
-  });
+  return runThenMountinfo(wrapUts(GUEST), [process.execPath, BIN, ...args], { env, out: join(work, `mountinfo-${runs++}`), timeoutMs: 90_000 });
 }
 
 function local(renderer: string, ...extra: string[]): Promise<Run> {
@@ -112,11 +91,7 @@ function startServer(): Promise<void> {
 
 before(async () => {
   release = await lockDrives();
-  await createNetns(HOST);
-  await createNetns(GUEST);
-  await vethPair({ hostNs: HOST, guestNs: GUEST, hostIf: HOST_IF, guestIf: 'eth0', guestMac: SEED_MAC });
-  await addAddr(HOST, HOST_IF, '192.168.0.1/24');
-  await exec(GUEST, ['ip', 'link', 'set', 'eth0', 'down']);
+  await staticGuestNetwork({ host: HOST, guest: GUEST, hostIf: HOST_IF, guestMac: SEED_MAC });
   mkdirSync(join(root, 'etc/systemd/network'), { recursive: true });
   writeFileSync(join(root, 'etc/systemd/network/99-default.network'), GENERIC);
   writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { NOVA_FIXTURES } from '../helpers/emulator.js';
-import { addAddr, cleanup, createNetns, exec, uniqueName, vethPair, wrapUts } from '../helpers/netns.js';
+import { addAddr, cleanup, exec, staticGuestNetwork, uniqueName, wrapUts } from '../helpers/netns.js';
 import { snapshot } from '../appliers/root.js';
 
 const HOST = uniqueName('n13h');
@@ -105,11 +105,7 @@ const other = drive(
 );
 
 before(async () => {
-  await createNetns(HOST);
-  await createNetns(GUEST);
-  await vethPair({ hostNs: HOST, guestNs: GUEST, hostIf: HOST_IF, guestIf: 'eth0', guestMac: SEED_MAC });
-  await addAddr(HOST, HOST_IF, '192.168.0.1/24');
-  await exec(GUEST, ['ip', 'link', 'set', 'eth0', 'down']);
+  await staticGuestNetwork({ host: HOST, guest: GUEST, hostIf: HOST_IF, guestMac: SEED_MAC });
   mkdirSync(join(root, 'etc/systemd/network'), { recursive: true });
   writeFileSync(join(root, 'etc/systemd/network/99-default.network'), GENERIC);
 });

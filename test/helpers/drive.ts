@@ -1,5 +1,5 @@
 // Config drives for tests: an ext4/ext2 image labelled config-2 made with mkfs -d, attached with losetup, detached in cleanup; one test file at a time.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,4 +99,34 @@ export async function waitForRecord(spy: MountSpy, text: string, timeoutMs = 20_
     if (Date.now() > until) throw new Error(`drive: ${text} never recorded; record: ${record}`);
     await sleep(20);
   }
+}
+
+export interface MountinfoRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** /proc/self/mountinfo of the mount namespace the command ran in, read there after it ended. */
+  mountinfo: string;
+}
+
+/**
+ * Runs `prefix... sh -c` with the command `argv` and then, in the same mount namespace, copies
+ * /proc/self/mountinfo to `out`; killed after `timeoutMs`. Resolves when the shell has ended.
+ */
+export function runThenMountinfo(prefix: readonly string[], argv: readonly string[], options: { env: NodeJS.ProcessEnv; out: string; timeoutMs: number }): Promise<MountinfoRun> {
+  const script = `"$@"; rc=$?; cat /proc/self/mountinfo > ${options.out}; exit $rc`;
+  const all = [...prefix, 'sh', '-c', script, 'sh', ...argv];
+  const child = spawn(all[0] ?? 'sh', all.slice(1), { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr, mountinfo: existsSync(options.out) ? readFileSync(options.out, 'utf8') : '' });
+    });
+  });
 }

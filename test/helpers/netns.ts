@@ -170,3 +170,15 @@ export async function seedNetwork(options: { host: string; guest: string; hostIf
   await addAddr(options.guest, 'eth0', '192.168.0.233/24');
   await addRoute(options.guest, '169.254.169.254/32', { via: '192.168.0.3', dev: 'eth0' });
 }
+
+/**
+ * A guest on a network without DHCP: the host side holds the router 192.168.0.1/24; the guest's
+ * eth0 (with the given MAC) is down and has no address, for mdctl to configure from the metadata.
+ */
+export async function staticGuestNetwork(options: { host: string; guest: string; hostIf: string; guestMac: string }): Promise<void> {
+  await createNetns(options.host);
+  await createNetns(options.guest);
+  await vethPair({ hostNs: options.host, guestNs: options.guest, hostIf: options.hostIf, guestIf: 'eth0', guestMac: options.guestMac });
+  await addAddr(options.host, options.hostIf, '192.168.0.1/24');
+  await exec(options.guest, ['ip', 'link', 'set', 'eth0', 'down']);
+}

@@ -1,6 +1,5 @@
 // Real config drives on loop devices: mounted ro,nosuid,nodev,noexec in a private directory, read, unmounted on every path; hostile drives.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import type { Release } from '../../src/system/lock.js';
 import { readDrive } from '../../src/sources/drive.js';
 import { DEFAULT_DRIVE_FILESYSTEMS } from '../../src/sources/drive-mount.js';
 import { BIN } from '../helpers/cli.js';
-import { attachDrive, detachAll, detachDrive, lockDrives, mountSpy, seedStaticTree, waitForRecord, type MountSpy } from '../helpers/drive.js';
+import { attachDrive, detachAll, detachDrive, lockDrives, mountSpy, runThenMountinfo, seedStaticTree, waitForRecord, type MountSpy, type MountinfoRun } from '../helpers/drive.js';
 
 const UUID = '795fed3a-431a-4b89-bd80-ffac22196e72';
 const work = mkdtempSync(join(tmpdir(), 'mdctl-drive-loop-'));
@@ -41,37 +40,15 @@ function fresh(name: string): string {
   return dir;
 }
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-  /** /proc/self/mountinfo of the mount namespace mdctl ran in, read there after it ended. */
-  mountinfo: string;
-}
+type Run = MountinfoRun;
 
 /**
  * `mdctl ARGS` in a private mount namespace (unshare -m), with the spy's `mount` first on PATH;
  * the shell that ran it then prints that namespace's mountinfo. `during` runs once started.
  */
 function mdctlInNamespace(args: string[], spy: MountSpy, during?: () => Promise<void>): Promise<Run> {
-  const out = join(fresh('out'), 'mountinfo');
-  const script = `"$@"; rc=$?; cat /proc/self/mountinfo > ${out}; exit $rc`;
-  const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', process.execPath, BIN, ...args], {
-    env: { ...process.env, NO_COLOR: '1', PATH: `${spy.bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  const ended = new Promise<Run>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr, mountinfo: existsSync(out) ? readFileSync(out, 'utf8') : '' });
-    });
-  });
+  const env = { ...process.env, NO_COLOR: '1', PATH: `${spy.bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` };
+  const ended = runThenMountinfo(['unshare', '-m', '--propagation', 'private'], [process.execPath, BIN, ...args], { env, out: join(fresh('out'), 'mountinfo'), timeoutMs: 60_000 });
   return during === undefined ? ended : during().then(() => ended);
 }
 
