@@ -1,9 +1,10 @@
 // The boot report file: its shape, and reading it back (a torn, foreign or garbage file is a clear error, never a crash).
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BOOT_ID_FILE } from '../core/defaults.js';
 import { MdctlError, isMdctlError, quote } from '../core/errors.js';
 import type { TimelineStep } from '../core/timeline.js';
+import { readBootId as readKernelBootId } from '../system/boot-id.js';
 import { readFileUnder } from '../system/files.js';
 
 export const REPORT_SCHEMA = 1;
@@ -51,12 +52,7 @@ export interface BootReport {
 
 /** This machine boot's id, or `unknown` where the kernel does not say (then every report counts as this boot's). */
 export async function readBootId(path: string = BOOT_ID_FILE): Promise<string> {
-  try {
-    const id = (await readFile(path, 'utf8')).trim();
-    return id === '' ? 'unknown' : id;
-  } catch {
-    return 'unknown';
-  }
+  return (await readKernelBootId(path)) ?? 'unknown';
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

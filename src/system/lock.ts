@@ -1,6 +1,7 @@
 // An exclusive lock file so two runs never interleave; stale locks (dead process, reused pid, earlier boot) are taken over.
 import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { MdctlError, quote } from '../core/errors.js';
+import { readBootId } from './boot-id.js';
 import { processAlive, processStartTime } from './process.js';
 
 interface LockOptions {
@@ -26,11 +27,7 @@ interface Holder {
 export type Release = () => Promise<void>;
 
 async function currentBootId(): Promise<string> {
-  try {
-    return (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim();
-  } catch {
-    return 'unknown';
-  }
+  return (await readBootId()) ?? 'unknown';
 }
 
 async function holder(path: string): Promise<Holder | null> {
