@@ -1,11 +1,8 @@
 // Splits the sensitive keys (SENSITIVE_PATHS) out of the instance document and merges them back.
 import { SENSITIVE_PATHS } from '../core/instance.js';
+import { isObject as isTree } from '../model/fields.js';
 
 type Tree = Record<string, unknown>;
-
-function isTree(value: unknown): value is Tree {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** The object holding the last segment of `path`, and that segment; null when a parent is missing. */
 function parentOf(root: Tree, path: string): [Tree, string] | null {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { BOOT_ID_FILE } from '../core/defaults.js';
 import { MdctlError, isMdctlError, quote } from '../core/errors.js';
 import type { TimelineStep } from '../core/timeline.js';
+import { isObject } from '../model/fields.js';
 import { readBootId as readKernelBootId } from '../system/boot-id.js';
 import { readFileUnder } from '../system/files.js';
 
@@ -53,10 +54,6 @@ export interface BootReport {
 /** This machine boot's id, or `unknown` where the kernel does not say (then every report counts as this boot's). */
 export async function readBootId(path: string = BOOT_ID_FILE): Promise<string> {
   return (await readKernelBootId(path)) ?? 'unknown';
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 const nullable = (value: unknown, type: 'string' | 'number'): boolean => value === null || typeof value === type;
